@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { parseArgs, runLines, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { parseLines } from '../lib/events/parse-lines.js';
+import { checkZone, parseDuration } from '../lib/time.js';
+
+const spec: ToolSpec = {
+  name: 'bsky-parse',
+  summary: 'Raw firehose lines (take-home script, Jetstream, or bsky-parse output) to canonical events: validated, deduplicated.',
+  lines: true,
+  options: {
+    tz: { type: 'string', describe: 'show instants (Jetstream time_us, times with an offset) in this zone, e.g. Europe/Paris' },
+    time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
+    'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is dropped (0 = no dedupe)', default: '10m' },
+    'max-depth': { type: 'number', describe: 'reject records nested deeper than this', default: 64 },
+  },
+  examples: [
+    ['bsky-parse capture.ndjson | head', 'the first canonical events of a capture'],
+    ['./bluesky | bsky-parse --rejects bad.ndjson > events.ndjson', 'keep rejected lines aside'],
+    ['bsky-parse --tz Europe/Paris jetstream.ndjson', 'Jetstream times in Paris time'],
+  ],
+};
+
+const opts = parseArgs<{ tz?: string; time: 'receive' | 'created'; dedupeWindow: string; maxDepth: number }>(spec);
+if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
+const dedupeUs = opts.dedupeWindow === '0' ? 0 : parseDuration(opts.dedupeWindow);
+if (dedupeUs === undefined) usageError(spec.name, `--dedupe-window: invalid duration '${opts.dedupeWindow}' (e.g. 10m, 90s)`);
+await runLines(spec, opts, parseLines({ tz: opts.tz, time: opts.time, maxDepth: opts.maxDepth, dedupeUs }));

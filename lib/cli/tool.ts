@@ -1,0 +1,195 @@
+import { readFileSync, createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { LineSplitter, type LineRef } from '../input/split-lines.js';
+import { Rejects, StrictStop, oneLine } from './rejects.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** One command-line option, declared once: yargs parses it and --help prints it. */
+export interface OptionSpec {
+  type: 'string' | 'number' | 'boolean';
+  describe: string;
+  default?: string | number | boolean;
+  alias?: string;
+  choices?: string[];
+}
+
+/** What a binary is: its name, one-line summary, options and examples. */
+export interface ToolSpec {
+  name: string;
+  summary: string;
+  usage?: string;
+  options: Record<string, OptionSpec>;
+  examples: Array<[command: string, meaning: string]>;
+  /** Whether the tool reads NDJSON lines (adds --quiet, --strict, --rejects, --max-line). */
+  lines?: boolean;
+}
+
+export interface CommonOptions {
+  quiet: boolean;
+  strict: boolean;
+  rejects?: string;
+  maxLine: number;
+  files: string[];
+}
+
+export type Parsed<T> = T & CommonOptions;
+
+const LINE_OPTIONS: Record<string, OptionSpec> = {
+  quiet: { type: 'boolean', describe: 'no per-line errors and no summary on stderr', default: false, alias: 'q' },
+  strict: { type: 'boolean', describe: 'stop with status 1 at the first bad line', default: false },
+  rejects: { type: 'string', describe: 'keep every rejected line verbatim in FILE' },
+  'max-line': { type: 'number', describe: 'reject lines longer than this many bytes, without holding them', default: 1 << 20 },
+};
+
+/** Our own version, read from our package.json (yargs would find the caller's). */
+export function version(): string {
+  const pkg = fileURLToPath(new URL('../../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+/** Prints a usage error the same way for every binary and exits 2. */
+export function usageError(tool: string, message: string): never {
+  process.stderr.write(`${tool}: ${oneLine(message)}\nTry '${tool} --help' for more information.\n`);
+  process.exit(EXIT_USAGE);
+}
+
+/** Prints a failure (I/O error, bad state) as one line and exits 1. */
+export function fail(tool: string, message: string): never {
+  process.stderr.write(`${tool}: ${oneLine(message, 400)}\n`);
+  process.exit(EXIT_FAILURE);
+}
+
+/** Parses argv against the spec; usage errors exit 2, --help and --version exit 0. */
+export function parseArgs<T>(spec: ToolSpec, argv = process.argv.slice(2)): Parsed<T> {
+  const options = spec.lines ? { ...spec.options, ...LINE_OPTIONS } : spec.options;
+  let y = yargs(argv)
+    .scriptName(spec.name)
+    .usage(`${spec.usage ?? `${spec.name} [options] [FILE...]`}\n\n${spec.summary}`)
+    .parserConfiguration({ 'camel-case-expansion': true, 'strip-dashed': false })
+    .version(false)
+    .option('version', { type: 'boolean', describe: 'print the version and exit' })
+    .help('help')
+    .alias('help', 'h')
+    .strictOptions()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => usageError(spec.name, msg || err?.message || 'invalid arguments'));
+  for (const [name, o] of Object.entries(options)) {
+    y = y.option(name, { type: o.type, describe: o.describe, default: o.default, alias: o.alias, choices: o.choices, requiresArg: o.type !== 'boolean' });
+  }
+  for (const [cmd, meaning] of spec.examples) y = y.example(cmd, meaning);
+  const args = y.parseSync() as Record<string, unknown>;
+  if (args.version) {
+    process.stdout.write(`${spec.name} ${version()}\n`);
+    process.exit(EXIT_OK);
+  }
+  for (const [name, o] of Object.entries(options)) {
+    const value = args[name];
+    if (o.type === 'number' && value !== undefined && !Number.isFinite(value as number)) usageError(spec.name, `--${name} needs a number`);
+    if (Array.isArray(value)) usageError(spec.name, `--${name} given more than once`);
+  }
+  const files = ((args._ as unknown[]) ?? []).map(String);
+  return { ...(args as T & CommonOptions), files };
+}
+
+/** Where output goes, a batch at a time. */
+export type Emit = (text: string) => void;
+
+/** A line-oriented tool: the driver splits, counts and reports; the tool handles good lines. */
+export interface LineTool {
+  /** Handles one non-blank text line; returns a reason to reject it, or undefined. */
+  line(text: string, ref: LineRef, emit: Emit, last: boolean): string | undefined;
+  /** Called once at the end of all input. */
+  end?(emit: Emit): void | Promise<void>;
+  /** Tool-specific counts for the closing summary, e.g. ['420 events', '3 duplicates']. */
+  summary?(): string[];
+}
+
+/** Installs the one place where a closed stdout (`| head`) becomes a quiet exit 0. */
+export function quietOnBrokenPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // Other errors reach whoever is writing (pipeline() rejects); only a closed reader is success.
+    if (err.code === 'EPIPE') process.exit(EXIT_OK);
+  });
+}
+
+/**
+ * Runs a line tool over the files named (or stdin): splits lines, rejects bad
+ * ones, lets pipeline() write the output with backpressure, prints the summary.
+ */
+export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTool): Promise<void> {
+  quietOnBrokenPipe();
+  const rejects = new Rejects(spec.name, opts);
+  const sources = opts.files.length ? opts.files : ['-'];
+  let total = 0;
+  let blank = 0;
+  let out: string[] = [];
+  const emit: Emit = (text) => {
+    out.push(text);
+  };
+  const take = (): string => {
+    const text = out.join('');
+    out = [];
+    return text;
+  };
+  async function* produce(): AsyncGenerator<string> {
+    for (const source of sources) {
+      const name = source === '-' ? 'stdin' : source;
+      const splitter = new LineSplitter(name, opts.maxLine, {
+        line(text, ref, last) {
+          if (isBlank(text)) {
+            blank++;
+            return;
+          }
+          const reason = tool.line(text, ref, emit, last);
+          if (reason !== undefined) rejects.reject(ref, last ? `${reason} (last line has no newline: truncated?)` : reason, text);
+        },
+        bad: (reason, ref, raw) => rejects.reject(ref, reason, raw),
+        spill: (bytes) => rejects.spill(bytes),
+      });
+      const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
+      try {
+        for await (const chunk of input) {
+          splitter.push(chunk as Buffer);
+          if (out.length) yield take();
+        }
+      } catch (err) {
+        if (err instanceof StrictStop) throw err;
+        throw new InputError(`${name}: ${(err as Error).message}`);
+      }
+      splitter.end();
+      total += splitter.lines;
+      if (out.length) yield take();
+    }
+    if (tool.end) await tool.end(emit);
+    if (out.length) yield take();
+  }
+  try {
+    await pipeline(produce, process.stdout);
+  } catch (err) {
+    rejects.close();
+    if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(EXIT_OK);
+    if (err instanceof InputError) fail(spec.name, err.message);
+    throw err;
+  }
+  rejects.close();
+  if (!opts.quiet) {
+    const parts = [`${total} lines`, ...(tool.summary?.() ?? []), `${rejects.count} rejected`, `${blank} blank`];
+    process.stderr.write(`${spec.name}: ${parts.join(', ')}\n`);
+  }
+}
+
+class InputError extends Error {}
+
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}

@@ -1,0 +1,121 @@
+import { canonicalTime } from '../time.js';
+import { OPS, type BskyEvent } from './event.js';
+
+/** Options of the parser: where event time comes from and the zone instants are shown in. */
+export interface ParseOptions {
+  tz?: string;
+  /** `receive` (default): the capture's receive time; `created`: the record's createdAt, set by clients. */
+  time?: 'receive' | 'created';
+  maxDepth?: number;
+}
+
+export type ParseResult = { event: BskyEvent; reason?: undefined } | { event?: undefined; reason: string };
+
+const DID = /^did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}$/;
+const NSID = /^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z0-9-]+)+$/;
+const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/;
+
+/**
+ * Turns one input line into a canonical event, detecting the format per line:
+ * the take-home script's lines, Jetstream lines, or our own canonical events.
+ */
+export function parseEvent(text: string, opts: ParseOptions = {}): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { reason: 'not a JSON object' };
+  return fromObject(value as Record<string, unknown>, opts);
+}
+
+/** Same as parseEvent, for an already parsed object. */
+export function fromObject(o: Record<string, unknown>, opts: ParseOptions = {}): ParseResult {
+  if (typeof o.action === 'string' && typeof o.path === 'string') return fromTakeHome(o, opts);
+  if (o.time_us !== undefined && typeof o.kind === 'string') return fromJetstream(o, opts);
+  if (typeof o.time === 'string' && typeof o.op === 'string') return fromCanonical(o, opts);
+  return { reason: 'unrecognised line: neither a take-home, a Jetstream nor a bsky-tools event' };
+}
+
+function fromTakeHome(o: Record<string, unknown>, opts: ParseOptions): ParseResult {
+  const path = o.path as string;
+  const slash = path.lastIndexOf('/');
+  if (slash < 0) return { reason: `invalid path '${short(path)}': expected collection/rkey` };
+  return commit(o.timestamp, 'timestamp', o.repo, 'repo', o.action, path.slice(0, slash), path.slice(slash + 1), o.cid, o.record, opts);
+}
+
+function fromJetstream(o: Record<string, unknown>, opts: ParseOptions): ParseResult {
+  if (o.kind === 'commit') {
+    const c = o.commit as Record<string, unknown> | undefined;
+    if (!c || typeof c !== 'object') return { reason: 'Jetstream commit without a commit object' };
+    return commit(o.time_us, 'time_us', o.did, 'did', c.operation, c.collection, c.rkey, c.cid, c.record, opts);
+  }
+  if (o.kind === 'identity' || o.kind === 'account') {
+    const time = canonicalTime(o.time_us, opts.tz);
+    if (time === undefined) return { reason: `invalid time_us: ${short(o.time_us)}` };
+    if (typeof o.did !== 'string' || !DID.test(o.did)) return { reason: `invalid did: ${short(o.did)}` };
+    const body = o[o.kind];
+    return { event: { time, did: o.did, op: o.kind, record: isObject(body) ? body : {} } };
+  }
+  return { reason: `unknown Jetstream kind: ${short(o.kind)}` };
+}
+
+function fromCanonical(o: Record<string, unknown>, opts: ParseOptions): ParseResult {
+  if (o.op === 'identity' || o.op === 'account') {
+    const time = canonicalTime(o.time, opts.tz);
+    if (time === undefined) return { reason: `invalid time: ${short(o.time)}` };
+    if (typeof o.did !== 'string' || !DID.test(o.did)) return { reason: `invalid did: ${short(o.did)}` };
+    return { event: { time, did: o.did, op: o.op, record: isObject(o.record) ? o.record : {} } };
+  }
+  return commit(o.time, 'time', o.did, 'did', o.op, o.collection, o.rkey, o.cid, o.record, opts);
+}
+
+function commit(
+  rawTime: unknown, timeKey: string, did: unknown, didKey: string, op: unknown,
+  collection: unknown, rkey: unknown, cid: unknown, record: unknown, opts: ParseOptions,
+): ParseResult {
+  if (typeof did !== 'string' || !DID.test(did)) return { reason: `invalid ${didKey}: ${short(did)}` };
+  if (typeof op !== 'string' || !OPS.has(op)) return { reason: `invalid operation: ${short(op)}` };
+  if (typeof collection !== 'string' || !NSID.test(collection)) return { reason: `invalid collection: ${short(collection)}` };
+  if (typeof rkey !== 'string' || !RKEY.test(rkey)) return { reason: `invalid rkey: ${short(rkey)}` };
+  if (op !== 'delete') {
+    if (!isObject(record)) return { reason: `${op} without a record object` };
+    const maxDepth = opts.maxDepth ?? 64;
+    if (tooDeep(record, maxDepth)) return { reason: `record nested deeper than ${maxDepth} levels` };
+  }
+  let time: string | undefined;
+  if (opts.time === 'created') {
+    const created = isObject(record) ? record.createdAt : undefined;
+    time = canonicalTime(created, opts.tz);
+    if (time === undefined) return { reason: `invalid record.createdAt: ${short(created)}` };
+  } else {
+    time = canonicalTime(rawTime, opts.tz);
+    if (time === undefined) return { reason: `invalid ${timeKey}: ${short(rawTime)}` };
+  }
+  const event: BskyEvent = { time, did, op: op as 'create', collection, rkey };
+  if (typeof cid === 'string') event.cid = cid;
+  if (op !== 'delete') event.record = record as Record<string, unknown>;
+  return { event };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Depth check with bounded recursion: it stops as soon as the limit is passed. */
+function tooDeep(v: unknown, left: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (left <= 0) return true;
+  if (Array.isArray(v)) {
+    for (const item of v) if (tooDeep(item, left - 1)) return true;
+    return false;
+  }
+  for (const key in v) if (tooDeep((v as Record<string, unknown>)[key], left - 1)) return true;
+  return false;
+}
+
+function short(v: unknown): string {
+  const s = v === undefined ? 'missing' : JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? s.slice(0, 59) + '…' : s;
+}

@@ -1,0 +1,38 @@
+import type { Emit, LineTool } from '../cli/tool.js';
+import { wallMicros } from '../time.js';
+import { Dedupe } from './dedupe.js';
+import { isCommit } from './event.js';
+import { parseEvent, type ParseOptions } from './parse-event.js';
+
+export interface ParseLinesOptions extends ParseOptions {
+  /** Dedupe window in microseconds of event time; 0 turns dedupe off. */
+  dedupeUs: number;
+}
+
+/** The bsky-parse line tool: raw lines in, canonical events out, duplicates counted and dropped. */
+export function parseLines(opts: ParseLinesOptions): LineTool & { events: number; duplicates: number } {
+  const dedupe = opts.dedupeUs > 0 ? new Dedupe(opts.dedupeUs) : null;
+  const tool = {
+    events: 0,
+    duplicates: 0,
+    line(text: string, _ref: unknown, emit: Emit): string | undefined {
+      const r = parseEvent(text, opts);
+      if (r.reason !== undefined) return r.reason;
+      const e = r.event;
+      if (dedupe && isCommit(e) && dedupe.seen(eventKey(e.did, e.collection, e.rkey, e.op), wallMicros(e.time))) {
+        tool.duplicates++;
+        return undefined;
+      }
+      tool.events++;
+      emit(JSON.stringify(e) + '\n');
+      return undefined;
+    },
+    summary: () => [`${tool.events} events`, `${tool.duplicates} duplicates`],
+  };
+  return tool;
+}
+
+/** The identity of an event for dedupe: (DID, collection, rkey), and the operation so a delete is not taken for its create. */
+export function eventKey(did: string, collection: string, rkey: string, op: string): string {
+  return `${did} ${collection} ${rkey} ${op}`;
+}

@@ -1,0 +1,147 @@
+/**
+ * Event time. Every time the tools print is wall-clock text,
+ * `YYYY-MM-DDTHH:MM:SS.ffffff` with an optional zone suffix. Windows and
+ * metrics work on the wall clock: its fields read as if they were UTC, in
+ * microseconds ("wall microseconds"), so that output keeps the clock of the
+ * input.
+ */
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+export const MINUTE_US = 60_000_000;
+export const HOUR_US = 60 * MINUTE_US;
+export const DAY_US = 24 * HOUR_US;
+
+/** Checks that a zone name is known to ICU (e.g. Europe/Paris); returns an error message or undefined. */
+export function checkZone(tz: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return undefined;
+  } catch {
+    return `unknown time zone '${tz}'`;
+  }
+}
+
+/**
+ * Turns an input time (ISO text, or epoch microseconds) into canonical text.
+ * Text without an offset keeps its clock; an instant is shown in UTC (`Z`)
+ * or in `tz` with its offset. Returns undefined when the time is invalid.
+ */
+export function canonicalTime(input: unknown, tz?: string): string | undefined {
+  if (typeof input === 'number') {
+    if (!Number.isSafeInteger(input) || input < 0) return undefined;
+    return formatInstant(input, tz);
+  }
+  if (typeof input !== 'string' || input.length > 40) return undefined;
+  const m = ISO.exec(input);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = '', zone] = m;
+  const micros = (frac + '000000').slice(0, 6);
+  const wall = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+  const back = new Date(wall);
+  // Date.UTC rolls 2025-02-30 over into March: a changed field means an invalid date.
+  if (back.getUTCDate() !== +d || back.getUTCMonth() !== +mo - 1 || +h > 23 || +mi > 59 || +s > 59) return undefined;
+  const text = `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}`;
+  if (zone === undefined) return text;
+  const offsetMin = zoneMinutes(zone);
+  if (offsetMin === undefined) return undefined;
+  return formatInstant((wall - offsetMin * 60_000) * 1000 + +micros, tz);
+}
+
+function zoneMinutes(zone: string): number | undefined {
+  if (zone === 'Z' || zone === 'z') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const hh = +digits.slice(0, 2);
+  const mm = digits.length > 2 ? +digits.slice(2, 4) : 0;
+  if (hh > 23 || mm > 59) return undefined;
+  return sign * (hh * 60 + mm);
+}
+
+/** Formats an instant (epoch microseconds) in UTC or in a named zone with its offset. */
+export function formatInstant(us: number, tz?: string): string {
+  if (!tz || tz === 'UTC') return formatWall(us) + 'Z';
+  const offset = offsetAt(tz, Math.floor(us / 1000));
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${formatWall(us + offset * 60_000_000)}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+const offsetCache = new Map<string, number>();
+
+/** Offset of a zone from UTC in minutes at an instant; cached per zone and quarter hour. */
+export function offsetAt(tz: string, ms: number): number {
+  const key = `${tz}|${Math.floor(ms / 900_000)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    }).formatToParts(new Date(ms));
+    const get = (type: string): number => +(parts.find((p) => p.type === type)?.value ?? 0);
+    const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+    offset = Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+    if (offsetCache.size > 10_000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+/** Wall microseconds of canonical time text (its clock fields read as UTC); NaN when malformed. */
+export function wallMicros(time: string): number {
+  // Fixed positions: YYYY-MM-DDTHH:MM:SS.ffffff, checked cheaply, no regex on the hot path.
+  if (time.length < 19 || time.charCodeAt(4) !== 45 || time.charCodeAt(10) !== 84 && time.charCodeAt(10) !== 32) return NaN;
+  const ms = Date.UTC(num(time, 0, 4), num(time, 5, 2) - 1, num(time, 8, 2), num(time, 11, 2), num(time, 14, 2), num(time, 17, 2));
+  let micros = 0;
+  if (time.charCodeAt(19) === 46) {
+    let scale = 100_000;
+    for (let i = 20; i < 26 && i < time.length; i++, scale /= 10) {
+      const c = time.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      micros += c * scale;
+    }
+  }
+  return ms * 1000 + micros;
+}
+
+function num(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Wall microseconds back to `YYYY-MM-DDTHH:MM:SS.ffffff`. */
+export function formatWall(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const micros = us - ms * 1000;
+  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}`;
+}
+
+/** `YYYY-MM-DD HH:MM:00` for the minute that holds a wall time: the spec's minute label. */
+export function minuteLabel(us: number): string {
+  const iso = new Date(Math.floor(us / MINUTE_US) * 60_000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}:00`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` label of a wall time, for window bounds. */
+export function secondLabel(us: number): string {
+  const iso = new Date(Math.floor(us / 1000)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** Parses a duration such as `60s`, `1m`, `90`, `1.5h`, `500ms` into microseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(us|ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { us: 1, ms: 1000, s: 1_000_000, m: MINUTE_US, h: HOUR_US, d: DAY_US }[(m[2] ?? 's') as 'us'];
+  const value = Math.round(+m[1] * unit);
+  return value > 0 ? value : undefined;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}

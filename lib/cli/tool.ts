@@ -103,6 +103,8 @@ export type Emit = (text: string) => void;
 export interface LineTool {
   /** Handles one non-blank text line; returns a reason to reject it, or undefined. */
   line(text: string, ref: LineRef, emit: Emit, last: boolean): string | undefined;
+  /** Called after each input chunk, before its output is written: for tools that batch. */
+  flush?(emit: Emit): void;
   /** Called once at the end of all input. */
   end?(emit: Emit): void | Promise<void>;
   /** Tool-specific counts for the closing summary, e.g. ['420 events', '3 duplicates']. */
@@ -121,9 +123,14 @@ export function quietOnBrokenPipe(): void {
  * Runs a line tool over the files named (or stdin): splits lines, rejects bad
  * ones, lets pipeline() write the output with backpressure, prints the summary.
  */
-export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTool): Promise<void> {
+export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTool, output: NodeJS.WritableStream = process.stdout): Promise<void> {
   quietOnBrokenPipe();
-  const rejects = new Rejects(spec.name, opts);
+  let rejects: Rejects;
+  try {
+    rejects = new Rejects(spec.name, opts);
+  } catch (err) {
+    fail(spec.name, `--rejects: ${(err as Error).message}`);
+  }
   const sources = opts.files.length ? opts.files : ['-'];
   let total = 0;
   let blank = 0;
@@ -155,6 +162,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
       try {
         for await (const chunk of input) {
           splitter.push(chunk as Buffer);
+          tool.flush?.(emit);
           if (out.length) yield take();
         }
       } catch (err) {
@@ -162,6 +170,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
         throw new InputError(`${name}: ${(err as Error).message}`);
       }
       splitter.end();
+      tool.flush?.(emit);
       total += splitter.lines;
       if (out.length) yield take();
     }
@@ -169,7 +178,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     if (out.length) yield take();
   }
   try {
-    await pipeline(produce, process.stdout);
+    await pipeline(produce, output);
   } catch (err) {
     rejects.close();
     if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { listOption } from '../lib/cli/list-option.js';
+import { fail, parseArgs, runLines, type ToolSpec } from '../lib/cli/tool.js';
+import { AtomicFile } from '../lib/csv/atomic-file.js';
+import { csvLines } from '../lib/csv/csv-lines.js';
+
+const spec: ToolSpec = {
+  name: 'bsky-csv',
+  summary: 'NDJSON rows to CSV (RFC 4180, LF, header row), columns in a chosen order; --out replaces a file atomically.',
+  lines: true,
+  options: {
+    columns: { type: 'string', describe: "columns in this order, comma-separated (default: the first row's keys)", alias: 'c' },
+    header: { type: 'boolean', describe: 'write a header row (--no-header to leave it out)', default: true },
+    out: { type: 'string', describe: 'write to FILE through a temporary file renamed into place: readers never see half a file', alias: 'o' },
+  },
+  examples: [
+    ['bsky-metric likes-per-minute < rows.ndjson | bsky-csv --out metrics/likes-per-minutes.csv', 'replace a metrics file atomically'],
+    ['bsky-flatten --kinds post events.ndjson | bsky-csv -c time,did,text', 'posts as a spreadsheet'],
+  ],
+};
+
+const opts = parseArgs<{ columns?: string; header: boolean; out?: string }>(spec);
+let file: AtomicFile | undefined;
+try {
+  file = opts.out ? new AtomicFile(opts.out) : undefined;
+} catch (err) {
+  fail(spec.name, `${opts.out}: ${(err as Error).message}`);
+}
+await runLines(spec, opts, csvLines({ columns: listOption(opts.columns), header: opts.header }), file?.stream);
+file?.commit();

@@ -1,0 +1,54 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Emit, LineTool } from '../cli/tool.js';
+
+export interface CsvOptions {
+  /** Column order; taken from the first row's keys when empty. */
+  columns: string[];
+  header: boolean;
+}
+
+/** Formats one cell: arrays as space-separated values (langs: `en ja`), other objects as JSON. */
+function castObject(value: object): string {
+  return Array.isArray(value) ? value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(' ') : JSON.stringify(value);
+}
+
+/** Turns rows into RFC 4180 CSV with csv-stringify: LF line ends, a header row, chosen columns. */
+export function toCsv(rows: Array<Record<string, unknown>>, columns: string[], header: boolean): string {
+  return stringify(rows, { columns, header, record_delimiter: 'unix', cast: { object: castObject, boolean: (b) => String(b) } });
+}
+
+/** The bsky-csv line tool: NDJSON rows in, CSV out, in batches. */
+export function csvLines(opts: CsvOptions): LineTool {
+  let columns = opts.columns.length ? opts.columns : null;
+  let headerDone = !opts.header;
+  let batch: Array<Record<string, unknown>> = [];
+  let rows = 0;
+  const flush = (emit: Emit): void => {
+    if (!columns) {
+      if (batch.length === 0) return;
+      columns = Object.keys(batch[0]);
+    }
+    if (batch.length === 0 && headerDone) return;
+    emit(toCsv(batch, columns, !headerDone));
+    headerDone = true;
+    batch = [];
+  };
+  return {
+    line(text: string): string | undefined {
+      let row: unknown;
+      try {
+        row = JSON.parse(text);
+      } catch (err) {
+        return `invalid JSON: ${(err as Error).message}`;
+      }
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) return 'not a JSON object';
+      batch.push(row as Record<string, unknown>);
+      rows++;
+      return undefined;
+    },
+    flush,
+    // With chosen columns, even an empty input gets its header row.
+    end: (emit) => flush(emit),
+    summary: () => [`${rows} rows`],
+  };
+}

@@ -1,0 +1,35 @@
+import type { Emit, LineTool } from '../cli/tool.js';
+import { parseEvent, type ParseOptions } from '../events/parse-event.js';
+import { flatten, pick, type FlatRow } from './flatten.js';
+
+export interface FlattenOptions extends ParseOptions {
+  /** Keep only these kinds (like, post, …); all when empty. */
+  kinds: string[];
+  /** Keep only these operations (create, update, delete, identity, account); all when empty. */
+  ops: string[];
+  /** Output these fields, in this order; all when empty. */
+  fields: Array<keyof FlatRow>;
+}
+
+/** The bsky-flatten line tool: events (any input format) in, one flat row per event out. */
+export function flattenLines(opts: FlattenOptions): LineTool {
+  const kinds = opts.kinds.length ? new Set(opts.kinds) : null;
+  const ops = opts.ops.length ? new Set(opts.ops) : null;
+  let rows = 0;
+  let filtered = 0;
+  return {
+    line(text: string, _ref: unknown, emit: Emit): string | undefined {
+      const r = parseEvent(text, opts);
+      if (r.reason !== undefined) return r.reason;
+      const row = flatten(r.event);
+      if ((kinds && !kinds.has(row.kind)) || (ops && !ops.has(row.op))) {
+        filtered++;
+        return undefined;
+      }
+      rows++;
+      emit(JSON.stringify(opts.fields.length ? pick(row, opts.fields) : row) + '\n');
+      return undefined;
+    },
+    summary: () => [`${rows} rows`, `${filtered} filtered out`],
+  };
+}

@@ -26,5 +26,5 @@ try {
 } catch (err) {
   fail(spec.name, `${opts.out}: ${(err as Error).message}`);
 }
-await runLines(spec, opts, csvLines({ columns: listOption(opts.columns), header: opts.header }), file?.stream);
+await runLines(spec, opts, csvLines({ columns: listOption(opts.columns), header: opts.header }), { output: file?.stream });
 file?.commit();

@@ -145,3 +145,15 @@ export function parseDuration(text: string): number | undefined {
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
+
+/** Epoch milliseconds of canonical time text; a time without a zone is read in the process's local zone (TZ). */
+export function instantMs(time: string): number {
+  const wall = Math.floor(wallMicros(time) / 1000);
+  if (Number.isNaN(wall)) return NaN;
+  const zone = /(Z|[+-]\d{2}:\d{2})$/.exec(time)?.[1];
+  if (zone === undefined) {
+    const d = new Date(wall);
+    return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()).getTime();
+  }
+  return wall - (zoneMinutes(zone) ?? 0) * 60_000;
+}

@@ -15,8 +15,9 @@ export class Rejects {
   constructor(
     private readonly tool: string,
     private readonly opts: { quiet?: boolean; strict?: boolean; rejects?: string },
+    append = false,
   ) {
-    this.fd = opts.rejects ? openSync(opts.rejects, 'w') : null;
+    this.fd = opts.rejects ? openSync(opts.rejects, append ? 'a' : 'w') : null;
   }
 
   /** Records one rejected line; raw is null when its bytes were already streamed with spill(). */

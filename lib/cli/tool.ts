@@ -119,15 +119,33 @@ export function quietOnBrokenPipe(): void {
   });
 }
 
+/** How runLines is wired: where output goes, when to stop early, how rejects are kept. */
+export interface RunOptions {
+  /** Default: stdout. */
+  output?: NodeJS.WritableStream;
+  /** Aborting stops reading at the next chunk; what was read is still handled and written. */
+  signal?: AbortSignal;
+  /** Append to the rejects file instead of replacing it (a long-running spooler). */
+  appendRejects?: boolean;
+}
+
+/** What runLines counted: every physical line is one of handled, rejected or blank. */
+export interface RunCounts {
+  lines: number;
+  blank: number;
+  rejected: number;
+}
+
 /**
  * Runs a line tool over the files named (or stdin): splits lines, rejects bad
  * ones, lets pipeline() write the output with backpressure, prints the summary.
  */
-export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTool, output: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTool, run: RunOptions = {}): Promise<RunCounts> {
+  const output = run.output ?? process.stdout;
   quietOnBrokenPipe();
   let rejects: Rejects;
   try {
-    rejects = new Rejects(spec.name, opts);
+    rejects = new Rejects(spec.name, opts, run.appendRejects);
   } catch (err) {
     fail(spec.name, `--rejects: ${(err as Error).message}`);
   }
@@ -158,16 +176,23 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
         bad: (reason, ref, raw) => rejects.reject(ref, reason, raw),
         spill: (bytes) => rejects.spill(bytes),
       });
+      if (run.signal?.aborted) break;
       const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
+      // Destroying the input wakes a read that waits on an idle pipe.
+      const stop = (): void => void input.destroy();
+      run.signal?.addEventListener('abort', stop);
       try {
         for await (const chunk of input) {
           splitter.push(chunk as Buffer);
           tool.flush?.(emit);
           if (out.length) yield take();
+          if (run.signal?.aborted) break;
         }
       } catch (err) {
         if (err instanceof StrictStop) throw err;
-        throw new InputError(`${name}: ${(err as Error).message}`);
+        if (!run.signal?.aborted) throw new InputError(`${name}: ${(err as Error).message}`);
+      } finally {
+        run.signal?.removeEventListener('abort', stop);
       }
       splitter.end();
       tool.flush?.(emit);
@@ -191,6 +216,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     const parts = [`${total} lines`, ...(tool.summary?.() ?? []), `${rejects.count} rejected`, `${blank} blank`];
     process.stderr.write(`${spec.name}: ${parts.join(', ')}\n`);
   }
+  return { lines: total, blank, rejected: rejects.count };
 }
 
 class InputError extends Error {}

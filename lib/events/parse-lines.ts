@@ -7,14 +7,17 @@ import { parseEvent, type ParseOptions } from './parse-event.js';
 export interface ParseLinesOptions extends ParseOptions {
   /** Dedupe window in microseconds of event time; 0 turns dedupe off. */
   dedupeUs: number;
+  /** A dedupe memory to use, e.g. one seeded from the spool after a restart. */
+  dedupe?: Dedupe;
 }
 
 /** The bsky-parse line tool: raw lines in, canonical events out, duplicates counted and dropped. */
-export function parseLines(opts: ParseLinesOptions): LineTool & { events: number; duplicates: number } {
-  const dedupe = opts.dedupeUs > 0 ? new Dedupe(opts.dedupeUs) : null;
+export function parseLines(opts: ParseLinesOptions): LineTool & { events: number; duplicates: number; newest?: string } {
+  const dedupe = opts.dedupe ?? (opts.dedupeUs > 0 ? new Dedupe(opts.dedupeUs) : null);
   const tool = {
     events: 0,
     duplicates: 0,
+    newest: undefined as string | undefined,
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;
@@ -24,6 +27,7 @@ export function parseLines(opts: ParseLinesOptions): LineTool & { events: number
         return undefined;
       }
       tool.events++;
+      tool.newest = e.time;
       emit(JSON.stringify(e) + '\n');
       return undefined;
     },

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { join } from 'node:path';
+import { fail, parseArgs, runLines, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { parseLines } from '../lib/events/parse-lines.js';
+import { recoverOrphans } from '../lib/spool/segments.js';
+import { seedDedupe } from '../lib/spool/seed-dedupe.js';
+import { SpoolWriter } from '../lib/spool/spool-writer.js';
+import { statusLine } from '../lib/spool/status-line.js';
+import { checkZone, parseDuration } from '../lib/time.js';
+
+const spec: ToolSpec = {
+  name: 'handle-stream',
+  summary: 'Validates and dedupes a firehose capture on stdin and spools every event to rotated segment files for bin/periodic.',
+  usage: 'handle-stream [options] [FILE...]',
+  lines: true,
+  options: {
+    spool: { type: 'string', describe: 'spool folder', default: './spool' },
+    'rotate-every': { type: 'string', describe: 'publish the open segment at least this often', default: '10s' },
+    'rotate-bytes': { type: 'number', describe: 'publish the open segment when it reaches this size', default: 64 << 20 },
+    tz: { type: 'string', describe: 'show instants (Jetstream time_us, times with an offset) in this zone' },
+    time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
+    'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is counted once, also across restarts', default: '10m' },
+    status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
+  },
+  examples: [
+    ['./bluesky | handle-stream', 'spool the live firehose into ./spool (rejects in ./spool/rejects.ndjson)'],
+    ['handle-stream --spool /data/spool capture.ndjson', 'replay a capture file'],
+  ],
+};
+
+const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; status: string }>(spec);
+const rotateMs = (parseDuration(opts.rotateEvery) ?? usageError(spec.name, `--rotate-every: invalid duration '${opts.rotateEvery}'`)) / 1000;
+const dedupeUs = parseDuration(opts.dedupeWindow) ?? usageError(spec.name, `--dedupe-window: invalid duration '${opts.dedupeWindow}'`);
+if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
+const spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes });
+try {
+  recoverOrphans(opts.spool);
+} catch (err) {
+  fail(spec.name, `${opts.spool}: ${(err as Error).message}`);
+}
+const { dedupe } = await seedDedupe(opts.spool, dedupeUs);
+const tool = parseLines({ tz: opts.tz, time: opts.time, dedupeUs, dedupe });
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
+const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(tool) : undefined;
+await runLines(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, tool, { output: spool, signal: stop.signal, appendRejects: true });
+status?.stop();

@@ -1,0 +1,178 @@
+import { MINUTE_US } from '../time.js';
+import { defineMetric, byCountThenLabel, isLike, pairs, rowMicros, StateError, type Params } from './metric.js';
+
+/**
+ * Fast likers: users whose largest number of likes inside any window
+ * [t, t + within) is at least min-likes. The watermark is the newest like
+ * time seen; a like older than watermark - lateness is late: counted in
+ * `late`, not folded in. Likes within the lateness are handled exactly,
+ * whatever their order. Each active user keeps only the like times that can
+ * still share a window with a like that is not late; a user with none left is
+ * forgotten, and a best count is stored only once it reaches min-likes.
+ */
+export interface FastLikersState {
+  params: Params;
+  minLikes: number;
+  withinUs: number;
+  latenessUs: number;
+  watermark: number;
+  late: number;
+  /** Like times per active user, ascending. */
+  active: Map<string, number[]>;
+  /** Best count per user, only once it reached min-likes. */
+  best: Map<string, number>;
+  lastSweep: number;
+}
+
+interface Saved {
+  watermark: number | null;
+  late: number;
+  active: Array<[string, number[]]>;
+  best: Array<[string, number]>;
+}
+
+export const fastLikers = defineMetric<FastLikersState, Saved>({
+  name: 'fast-likers',
+  aliases: [],
+  description: 'every user whose largest number of likes inside any window [t, t+--within) is at least --min-likes; likes = that number',
+  version: 1,
+  columns: ['user_id', 'likes'],
+  params: [
+    { flag: 'min-likes', key: 'minLikes', type: 'count', default: 50, describe: 'fast-likers: at least this many likes…', state: true },
+    { flag: 'within', key: 'within', type: 'duration', default: '60s', describe: 'fast-likers: …inside a window this long, [t, t+within)', state: true },
+    { flag: 'lateness', key: 'lateness', type: 'duration', default: '5m', describe: 'fast-likers: a like older than the newest like minus this is late: counted, not folded in', state: true },
+  ],
+  file: () => 'fast-likers.csv',
+  create: createState,
+  add(s, row) {
+    if (!isLike(row)) return;
+    const t = rowMicros(row);
+    if (t < s.watermark - s.latenessUs) {
+      s.late++;
+      return;
+    }
+    if (t > s.watermark) {
+      s.watermark = t;
+      // Forget idle users now and then: the cost follows the active users, not the history.
+      if (t - s.lastSweep >= Math.max(s.withinUs, MINUTE_US)) sweep(s);
+    }
+    let times = s.active.get(row.did);
+    if (times === undefined) {
+      times = [];
+      s.active.set(row.did, times);
+    } else {
+      prune(times, horizon(s), false);
+    }
+    let count: number;
+    const n = times.length;
+    if (n === 0 || t >= times[n - 1]) {
+      // In order (the usual case): the best window holding t is the one ending at it.
+      times.push(t);
+      count = n + 1 - upperBound(times, t - s.withinUs);
+    } else {
+      times.splice(upperBound(times, t), 0, t);
+      count = bestAround(times, t, s.withinUs);
+    }
+    if (count >= s.minLikes && count > (s.best.get(row.did) ?? 0)) s.best.set(row.did, count);
+  },
+  result: (s) => [...s.best].map(([user_id, likes]) => ({ user_id, likes })).sort(byCountThenLabel('likes', 'user_id')),
+  notes: (s) => [`${s.late} late likes`],
+  saveData(s) {
+    const h = horizon(s);
+    const active: Array<[string, number[]]> = [];
+    for (const [did, times] of s.active) {
+      const keep = times.slice(lowerBound(times, h));
+      if (keep.length) active.push([did, keep]);
+    }
+    return { watermark: Number.isFinite(s.watermark) ? s.watermark : null, late: s.late, active, best: [...s.best] };
+  },
+  loadData(data, params) {
+    const s = createState(params);
+    if (data.watermark !== null && typeof data.watermark !== 'number') throw new StateError('fast-likers: malformed state: bad watermark');
+    if (typeof data.late !== 'number' || !Array.isArray(data.active)) throw new StateError('fast-likers: malformed state: bad late count or active users');
+    s.watermark = data.watermark ?? -Infinity;
+    s.late = data.late;
+    s.lastSweep = s.watermark;
+    for (const entry of data.active) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) throw new StateError('fast-likers: malformed state: bad active user');
+      s.active.set(entry[0], entry[1]);
+    }
+    s.best = new Map(pairs<string>(data.best, 'best counts'));
+    return s;
+  },
+});
+
+function createState(params: Params): FastLikersState {
+  return {
+    params,
+    minLikes: Number(params.minLikes),
+    withinUs: Number(params.within),
+    latenessUs: Number(params.lateness),
+    watermark: -Infinity,
+    late: 0,
+    active: new Map(),
+    best: new Map(),
+    lastSweep: -Infinity,
+  };
+}
+
+/** Oldest like time that can still share a window with a like that is not late. */
+function horizon(s: FastLikersState): number {
+  return s.watermark - s.latenessUs - s.withinUs;
+}
+
+function sweep(s: FastLikersState): void {
+  s.lastSweep = s.watermark;
+  const h = horizon(s);
+  for (const [did, times] of s.active) {
+    prune(times, h, true);
+    if (times.length === 0) s.active.delete(did);
+  }
+}
+
+/**
+ * Drops times older than the horizon. Stale times never count (every window
+ * searched starts after them), so outside a sweep they go in batches: one
+ * splice per like would cost a heavy liker's whole array each time.
+ */
+function prune(times: number[], h: number, force: boolean): void {
+  if (times.length === 0 || times[0] >= h) return;
+  const k = lowerBound(times, h);
+  if (force || k >= 64 || 2 * k >= times.length) times.splice(0, k);
+}
+
+/** Largest count of a window [a, a + w) that holds t, over sorted times; such a window can start at a like. */
+function bestAround(times: number[], t: number, w: number): number {
+  let best = 0;
+  let j = 0;
+  for (let i = upperBound(times, t - w); i < times.length && times[i] <= t; i++) {
+    if (j < i) j = i;
+    while (j < times.length && times[j] < times[i] + w) j++;
+    if (j - i > best) best = j - i;
+  }
+  return best;
+}
+
+/** First index whose time is >= x. */
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose time is > x. */
+function upperBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,51 @@
+import { parseDuration } from '../time.js';
+import { fastLikers } from './fast-likers.js';
+import type { Metric, ParamSpec, Params } from './metric.js';
+import { eventsPerMinute, likesPerMinute } from './per-minute.js';
+import { postsByHour, postsByWeekday } from './posts-by-time.js';
+import { topLangs, topWords } from './top-words.js';
+import { WordCounter } from './words.js';
+
+/** Every metric, in output order: the spec's five first. bsky-metric, bsky-csv and periodic read this. */
+export const METRICS: ReadonlyArray<Metric<any>> = [
+  likesPerMinute, fastLikers, topWords, postsByHour, postsByWeekday, eventsPerMinute, topLangs,
+];
+
+/** The metric with this name or alias, or undefined. */
+export function findMetric(name: string): Metric<any> | undefined {
+  return METRICS.find((m) => m.name === name || m.aliases.includes(name));
+}
+
+/** Every parameter of every metric, once each (metrics may share one, e.g. --top). */
+export function allParams(metrics: ReadonlyArray<Metric<any>> = METRICS): ParamSpec[] {
+  const out: ParamSpec[] = [];
+  for (const m of metrics) for (const p of m.params) if (!out.some((q) => q.key === p.key)) out.push(p);
+  return out;
+}
+
+/**
+ * Checks parameter values given as a user types them (`60s`, `50`, `engineering`),
+ * missing ones taking their defaults; returns Params or throws an Error naming the flag.
+ */
+export function parseParams(raw: Record<string, unknown>, specs: ParamSpec[] = allParams()): Params {
+  const out: Params = {};
+  for (const p of specs) {
+    const v = raw[p.key] ?? p.default;
+    if (p.type === 'count') {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${p.flag}: expected a positive integer, got '${String(v)}'`);
+      out[p.key] = n;
+    } else if (p.type === 'duration') {
+      const us = typeof v === 'number' ? v * 1_000_000 : parseDuration(String(v));
+      if (us === undefined || !Number.isSafeInteger(us) || us <= 0) throw new Error(`--${p.flag}: invalid duration '${String(v)}' (e.g. 60s, 5m)`);
+      out[p.key] = us;
+    } else {
+      try {
+        out[p.key] = new WordCounter(String(v)).keyword;
+      } catch (err) {
+        throw new Error(`--${p.flag}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return out;
+}

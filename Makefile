@@ -1,7 +1,20 @@
-# bsky-tools: `make` installs what is missing and builds; `make test`; `make demo`.
+# bsky-tools. `make` installs what is missing and builds; `make test`; `make demo`.
+# Every pipeline below is run by the tests (test/makefile.test.ts).
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SOURCES := $(shell find bin lib test bench -name '*.ts' 2>/dev/null) tsconfig.json package.json
+BIN := bin
+
+# Where the main job keeps its files; override on the command line (make periodic STATE=/data/state).
+SPOOL ?= spool
+STATE ?= state
+METRICS ?= metrics
+# The demo's sample: 10 minutes of firehose at 1,000 events/s, generated (seeded, so always the same).
+SAMPLE ?= tmp/sample.ndjson
+SAMPLE_EVENTS ?= 600000
+# A capture to replay or to run through the five-tool pipeline.
+CAPTURE ?= $(SAMPLE)
+OUT ?= tmp/pipeline
 
 all: dist/.built
 
@@ -16,7 +29,61 @@ dist/.built: node_modules/.installed $(SOURCES)
 test: all
 	npm test
 
-clean:
-	rm -rf dist
+# The main job on the sample: spool it, roll it up, draw every metric.
+demo: all $(SAMPLE)
+	rm -rf $(SPOOL) $(STATE) $(METRICS)
+	$(BIN)/handle-stream --spool $(SPOOL) < $(SAMPLE)
+	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS)
+	$(BIN)/bsky-plot $(METRICS)/*.csv
 
-.PHONY: all test clean
+$(SAMPLE): | dist/.built
+	mkdir -p $(dir $@)
+	$(BIN)/bsky-gen --events $(SAMPLE_EVENTS) --seed 1 --rate 1000 --fast-likers 12 > $@.part
+	mv $@.part $@
+
+# Live: the take-home script when it is here, else a paced generator at 1,000 events/s. Ctrl-C stops it.
+live: all
+	if [ -x ./bluesky ]; then ./bluesky | $(BIN)/handle-stream --spool $(SPOOL); \
+	else $(BIN)/bsky-gen --pace --rate 1000 | $(BIN)/handle-stream --spool $(SPOOL); fi
+
+# Live demo: paced generator into handle-stream, periodic and charts every 30 s.
+live-demo: all
+	$(BIN)/bsky-gen --pace --rate 1000 --fast-likers 12 | $(BIN)/handle-stream --spool $(SPOOL) --status never & \
+	trap 'kill %1 2>/dev/null' EXIT; \
+	while sleep 30; do clear; $(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS); $(BIN)/bsky-plot $(METRICS)/*.csv; done
+
+# One roll-up of what handle-stream spooled since the last one (what cron or `watch -n 30` runs).
+periodic: all
+	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS)
+
+# Replay a capture file through the main job.
+replay: all
+	$(BIN)/handle-stream --spool $(SPOOL) < $(CAPTURE)
+	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS)
+
+# The same metrics with the five stream tools, one pipeline per file, into $(OUT).
+pipeline: all
+	mkdir -p $(OUT)
+	$(BIN)/bsky-parse -q $(CAPTURE) | $(BIN)/bsky-flatten -q --kinds like,post --ops create > $(OUT)/rows.ndjson
+	$(BIN)/bsky-metric -q likes-per-minute < $(OUT)/rows.ndjson | $(BIN)/bsky-csv -q --out $(OUT)/likes-per-minutes.csv
+	$(BIN)/bsky-metric -q fast-likers < $(OUT)/rows.ndjson | $(BIN)/bsky-csv -q -c user_id,likes --out $(OUT)/fast-likers.csv
+	$(BIN)/bsky-metric -q top-10-word < $(OUT)/rows.ndjson | $(BIN)/bsky-csv -q -c word,count --out $(OUT)/top-10-word.csv
+	$(BIN)/bsky-metric -q posts-by-hour < $(OUT)/rows.ndjson | $(BIN)/bsky-csv -q --out $(OUT)/posts-by-hour.csv
+	$(BIN)/bsky-metric -q posts-by-weekday < $(OUT)/rows.ndjson | $(BIN)/bsky-csv -q --out $(OUT)/posts-by-weekday.csv
+	rm $(OUT)/rows.ndjson
+
+# Likes per minute streamed straight through the five tools, as a chart.
+likes-per-minute: all
+	$(BIN)/bsky-parse -q $(CAPTURE) | $(BIN)/bsky-flatten -q --kinds like | $(BIN)/bsky-metric -q likes-per-minute | $(BIN)/bsky-csv -q | $(BIN)/bsky-plot
+
+# Draw every metrics file in the terminal.
+show: all
+	$(BIN)/bsky-plot $(METRICS)/*.csv
+
+bench: all
+	node dist/bench/run.js
+
+clean:
+	rm -rf dist tmp
+
+.PHONY: all test demo live live-demo periodic replay pipeline likes-per-minute show bench clean

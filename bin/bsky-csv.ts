@@ -9,13 +9,14 @@ const spec: ToolSpec = {
   summary: 'NDJSON rows to CSV (RFC 4180, LF, header row), columns in a chosen order; --out replaces a file atomically.',
   lines: true,
   options: {
-    columns: { type: 'string', describe: "columns in this order, comma-separated (default: the first row's keys)", alias: 'c' },
+    columns: { type: 'string', describe: "columns in this order, comma-separated, each KEY or KEY:HEADER (default: the first row's keys)", alias: 'c' },
     header: { type: 'boolean', describe: 'write a header row (--no-header to leave it out)', default: true },
     out: { type: 'string', describe: 'write to FILE through a temporary file renamed into place: readers never see half a file', alias: 'o' },
   },
   examples: [
     ['bsky-metric likes-per-minute < rows.ndjson | bsky-csv --out metrics/likes-per-minutes.csv', 'replace a metrics file atomically'],
     ['bsky-flatten --kinds post events.ndjson | bsky-csv -c time,did,text', 'posts as a spreadsheet'],
+    ['bsky-window --size 1m --fill < likes.ndjson | bsky-csv -c start:time,count:likes', 'rename columns in the header'],
   ],
 };
 

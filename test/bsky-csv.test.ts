@@ -23,6 +23,7 @@ test('bsky-csv: --columns chooses the order; missing values are empty; --no-head
   const input = rows([{ a: 1, b: 2, c: 3 }, { b: 5 }]);
   t.equal(run('bsky-csv', ['-q', '--columns', 'c,a'], input).stdout, 'c,a\n3,1\n,\n');
   t.equal(run('bsky-csv', ['-q', '-c', 'b', '--no-header'], input).stdout, '2\n5\n');
+  t.equal(run('bsky-csv', ['-q', '-c', 'b:bee,a'], input).stdout, 'bee,a\n2,1\n5,\n', 'KEY:HEADER renames');
   t.equal(run('bsky-csv', ['-q', '-c', 'x,y'], '').stdout, 'x,y\n', 'empty input with columns: header only');
   t.equal(run('bsky-csv', ['-q'], '').stdout, '', 'empty input without columns: nothing');
   t.end();

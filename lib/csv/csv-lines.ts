@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Emit, LineTool } from '../cli/tool.js';
 
 export interface CsvOptions {
-  /** Column order; taken from the first row's keys when empty. */
+  /** Column order, each `key` or `key:header`; taken from the first row's keys when empty. */
   columns: string[];
   header: boolean;
 }
@@ -14,7 +14,12 @@ function castObject(value: object): string {
 
 /** Turns rows into RFC 4180 CSV with csv-stringify: LF line ends, a header row, chosen columns. */
 export function toCsv(rows: Array<Record<string, unknown>>, columns: string[], header: boolean): string {
-  return stringify(rows, { columns, header, record_delimiter: 'unix', cast: { object: castObject, boolean: (b) => String(b) } });
+  const cols = columns.map((c) => {
+    // `start:time` writes the row's `start` under the header `time`.
+    const colon = c.indexOf(':');
+    return colon < 0 ? { key: c } : { key: c.slice(0, colon), header: c.slice(colon + 1) };
+  });
+  return stringify(rows, { columns: cols, header, record_delimiter: 'unix', cast: { object: castObject, boolean: (b) => String(b) } });
 }
 
 /** The bsky-csv line tool: NDJSON rows in, CSV out, in batches. */

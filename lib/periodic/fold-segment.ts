@@ -1,0 +1,48 @@
+import { createReadStream } from 'node:fs';
+import type { Metric } from '../metrics/metric.js';
+import { LineSplitter, type LineRef } from '../input/split-lines.js';
+import type { BskyEvent } from '../events/event.js';
+import { flatten } from '../rows/flatten.js';
+
+export interface FoldCounts {
+  events: number;
+  newest: string | null;
+}
+
+/**
+ * Folds one spool segment into the metric states. Segment lines were
+ * validated by handle-stream, so each is parsed once and flattened directly;
+ * a line that is not an event (a hand-edited spool) goes to `reject`.
+ */
+export async function foldSegment(
+  path: string, name: string, states: Map<Metric<any>, unknown>,
+  reject: (ref: LineRef, reason: string, raw: string | Buffer | null) => void,
+): Promise<FoldCounts> {
+  const entries = [...states];
+  const counts: FoldCounts = { events: 0, newest: null };
+  const splitter = new LineSplitter(name, 1 << 24, {
+    line(text, ref) {
+      if (text.length === 0) return;
+      let e: BskyEvent;
+      try {
+        e = JSON.parse(text) as BskyEvent;
+      } catch (err) {
+        reject(ref, `invalid JSON: ${(err as Error).message}`, text);
+        return;
+      }
+      if (typeof e !== 'object' || e === null || typeof e.time !== 'string' || typeof e.op !== 'string' || typeof e.did !== 'string') {
+        reject(ref, 'not a canonical event', text);
+        return;
+      }
+      const row = flatten(e);
+      for (const [metric, state] of entries) metric.add(state, row);
+      counts.events++;
+      if (counts.newest === null || e.time > counts.newest) counts.newest = e.time;
+    },
+    bad: (reason, ref, raw) => reject(ref, reason, raw),
+    spill: () => undefined,
+  });
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) splitter.push(chunk as Buffer);
+  splitter.end();
+  return counts;
+}

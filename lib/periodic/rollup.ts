@@ -1,0 +1,123 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { toCsv } from '../csv/csv-lines.js';
+import type { Metric, Params } from '../metrics/metric.js';
+import { archiveDays, archiveSegment, listSegments } from '../spool/segments.js';
+import { foldSegment } from './fold-segment.js';
+import { loadMetrics, readState, writeState } from './state-file.js';
+import type { LineRef } from '../input/split-lines.js';
+import { Rejects } from '../cli/rejects.js';
+
+export interface RollupOptions {
+  spool: string;
+  stateDir: string;
+  metricsDir: string;
+  metrics: ReadonlyArray<Metric<any>>;
+  params: Params;
+  /** Processed segments are archived by day; day folders older than this are deleted (0: delete at once). */
+  archiveDays: number;
+  /** A lock older than this was left by a killed run and is taken over. */
+  lockStaleMs: number;
+  quiet: boolean;
+}
+
+/**
+ * Fault injection for the kill tests: BSKY_CRASH_AT=fold|save|csv|archive
+ * makes the run kill itself with SIGKILL when it reaches that step.
+ */
+function crashPoint(step: string): void {
+  if (process.env.BSKY_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+}
+
+export interface RollupSummary {
+  segments: number;
+  events: number;
+  rejected: number;
+  totalEvents: number;
+  newest: string | null;
+  files: number;
+}
+
+/**
+ * One periodic run: under a lock, fold the segments published since the last
+ * run into the saved metric states, save them (one atomic rename), rewrite
+ * every CSV atomically, then move the folded segments out of the spool.
+ * Killed at any point, the next run neither loses nor double-counts: a
+ * segment is counted iff the saved state lists it or moved it out.
+ * Returns null when another run holds the lock.
+ */
+export async function rollup(opts: RollupOptions): Promise<RollupSummary | null> {
+  for (const dir of [opts.spool, opts.stateDir, opts.metricsDir]) mkdirSync(dir, { recursive: true });
+  let release: () => Promise<void>;
+  let compromised: Error | null = null;
+  try {
+    release = await lockfile.lock(opts.stateDir, {
+      lockfilePath: join(opts.stateDir, 'periodic.lock'), realpath: false, retries: 0,
+      stale: opts.lockStaleMs, update: Math.max(1000, opts.lockStaleMs / 4),
+      onCompromised: (err) => {
+        compromised = err;
+      },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return null;
+    throw err;
+  }
+  const check = (name: string): void => {
+    // Another run took the lock over (we stalled past the stale time): stop before writing anything.
+    if (compromised) throw new Error(`lost the lock (${(compromised as Error).message}); nothing written`);
+    crashPoint(name);
+  };
+  try {
+    const statePath = join(opts.stateDir, 'periodic.json');
+    const saved = readState(statePath);
+    const states = loadMetrics(saved, opts.metrics, opts.params);
+    const listed = listSegments(opts.spool);
+    const done = new Set(saved.folded);
+    const fresh = listed.filter((s) => !done.has(s));
+    const rejects = new Rejects('periodic', { quiet: opts.quiet, rejects: join(opts.stateDir, 'rejects.ndjson') }, true);
+    const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
+    let events = 0;
+    let newest = saved.newest;
+    for (const name of fresh) {
+      check('fold');
+      const counts = await foldSegment(join(opts.spool, name), name, states, reject);
+      events += counts.events;
+      if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
+    }
+    rejects.close();
+    check('save');
+    const next = {
+      version: 1 as const,
+      folded: listed.filter((s) => done.has(s)).concat(fresh),
+      segments: saved.segments + fresh.length,
+      events: saved.events + events,
+      rejected: saved.rejected + rejects.count,
+      newest,
+      metrics: Object.fromEntries(opts.metrics.map((m) => [m.name, m.save(states.get(m))])),
+    };
+    writeState(statePath, next);
+    check('csv');
+    for (const m of opts.metrics) {
+      writeFileAtomic.sync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true), { fsync: true });
+    }
+    check('archive');
+    const day = new Date().toISOString().slice(0, 10);
+    for (const name of next.folded) {
+      if (opts.archiveDays > 0) archiveSegment(opts.spool, name, day);
+      else rmSync(join(opts.spool, name), { force: true });
+      crashPoint('archive-mid');
+    }
+    pruneArchive(opts.spool, opts.archiveDays);
+    return { segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest, files: opts.metrics.length };
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** Deletes archive day folders older than `days` days. */
+function pruneArchive(spool: string, days: number): void {
+  const cutoff = new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+  for (const day of archiveDays(spool)) if (day < cutoff || days === 0) rmSync(join(spool, 'archive', day), { recursive: true, force: true });
+}

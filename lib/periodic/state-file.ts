@@ -1,0 +1,37 @@
+import { existsSync, readFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import type { Metric, Params, SavedState } from '../metrics/metric.js';
+
+/** What periodic keeps between runs, in one file replaced atomically: metrics and bookkeeping change together. */
+export interface PeriodicState {
+  version: 1;
+  /** Segments folded in whose files may still be in the spool (moved out after the state is saved). */
+  folded: string[];
+  segments: number;
+  events: number;
+  rejected: number;
+  newest: string | null;
+  metrics: Record<string, SavedState>;
+}
+
+export const EMPTY: PeriodicState = { version: 1, folded: [], segments: 0, events: 0, rejected: 0, newest: null, metrics: {} };
+
+/** Reads the state file, or the empty state when there is none yet. */
+export function readState(path: string): PeriodicState {
+  if (!existsSync(path)) return structuredClone(EMPTY);
+  const state = JSON.parse(readFileSync(path, 'utf8')) as PeriodicState;
+  if (state.version !== 1 || !Array.isArray(state.folded)) throw new Error(`${path}: not a periodic state file (version ${String(state.version)})`);
+  return state;
+}
+
+/** Replaces the state file atomically (temporary file, fsync, rename). */
+export function writeState(path: string, state: PeriodicState): void {
+  writeFileAtomic.sync(path, JSON.stringify(state) + '\n', { fsync: true });
+}
+
+/** Live metric states from a saved state, or new ones for metrics it lacks. */
+export function loadMetrics(saved: PeriodicState, metrics: ReadonlyArray<Metric<any>>, params: Params): Map<Metric<any>, unknown> {
+  const states = new Map<Metric<any>, unknown>();
+  for (const m of metrics) states.set(m, saved.metrics[m.name] ? m.load(saved.metrics[m.name], params) : m.create(params));
+  return states;
+}

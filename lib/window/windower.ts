@@ -108,6 +108,11 @@ export class Windower {
     if (wm <= this.frontier) return;
     const { sizeUs, hopUs } = this.spec;
     const g = this.paneUs;
+    // Most rows move the watermark without reaching the next window end: nothing to close.
+    if (this.frontier !== -Infinity && wm < floorTo(this.frontier - sizeUs, hopUs) + hopUs + sizeUs) {
+      this.frontier = wm;
+      return;
+    }
     const idx = [...this.panes.keys()].sort((a, b) => a - b);
     if (idx.length === 0) {
       this.frontier = wm;

@@ -1,0 +1,43 @@
+import { parseDuration } from '../time.js';
+import type { WindowLinesOptions } from './window-lines.js';
+
+/** The options of bsky-window as parsed from the command line. */
+export interface WindowArgs {
+  size: string;
+  hop?: string;
+  lateness: string;
+  by?: string;
+  count: boolean;
+  distinct?: string;
+  fill: boolean;
+  kind?: string;
+  op?: string;
+}
+
+const SECOND_US = 1_000_000;
+
+/** Checks and converts the command-line options; returns a usage error message or the options. */
+export function windowOptions(a: WindowArgs): WindowLinesOptions | string {
+  const sizeUs = parseDuration(a.size);
+  if (sizeUs === undefined) return `--size: invalid duration '${a.size}' (e.g. 1m, 30s, 1h)`;
+  if (sizeUs % SECOND_US) return `--size: '${a.size}' is not a whole number of seconds`;
+  const hopUs = a.hop === undefined ? sizeUs : parseDuration(a.hop);
+  if (hopUs === undefined) return `--hop: invalid duration '${a.hop}' (e.g. 1m, 30s)`;
+  if (hopUs % SECOND_US) return `--hop: '${a.hop}' is not a whole number of seconds`;
+  if (hopUs > sizeUs) return `--hop ${a.hop} is longer than --size ${a.size}: rows between windows would count nowhere`;
+  const latenessUs = /^\s*0+(\.0*)?[a-z]*\s*$/.test(a.lateness) ? 0 : parseDuration(a.lateness);
+  if (latenessUs === undefined) return `--lateness: invalid duration '${a.lateness}' (e.g. 10s, 0)`;
+  if (a.distinct !== undefined && a.count) return '--count and --distinct exclude each other';
+  for (const [flag, field] of [['--by', a.by], ['--distinct', a.distinct]] as const) {
+    if (field !== undefined && field.trim() === '') return `${flag} needs a field name`;
+  }
+  return {
+    sizeUs, hopUs, latenessUs, lateness: a.lateness.trim(), fill: a.fill, by: a.by, distinct: a.distinct,
+    kinds: list(a.kind), ops: list(a.op),
+  };
+}
+
+function list(text: string | undefined): Set<string> | undefined {
+  if (text === undefined) return undefined;
+  return new Set(text.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+}

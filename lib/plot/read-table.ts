@@ -65,7 +65,7 @@ function readCsv(text: string, opts: ReadOptions): ReadResult {
   const records = parse(text, {
     info: true, raw: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: true,
     on_skip: (err, raw) => {
-      const r = (raw ?? '').replace(/^\n+/, '').replace(/\r?\n$/, '');
+      const r = (raw ?? '').replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
       const end = Number(err?.lines ?? 0);
       bad.push({ line: end - (r.split('\n').length - 1), reason: csvReason(err?.message ?? 'invalid CSV'), raw: r });
       return undefined;
@@ -85,7 +85,7 @@ function readCsv(text: string, opts: ReadOptions): ReadResult {
   if (typeof vi === 'string') return { error: columns.length < 2 && opts.value === undefined ? `needs two columns, a label and a number; header has ${columns.length}` : `--value: ${vi}`, bad };
   const points: Point[] = [];
   for (const { record, info, raw } of rows) {
-    const r = raw.replace(/^\n+/, '').replace(/\r?\n$/, '');
+    const r = raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
     const line = info.lines - (r.split('\n').length - 1);
     if (record.length <= Math.max(li, vi)) {
       bad.push({ line, reason: `missing value: ${record.length} column${record.length === 1 ? '' : 's'}`, raw: r });

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { EXIT_FAILURE, fail, quietOnBrokenPipe } from '../cli/tool.js';
+import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
 import { Rejects, StrictStop } from '../cli/rejects.js';
 import { drawChart, type ChartOptions } from './chart.js';
 import { readTable, type ReadOptions } from './read-table.js';
@@ -48,7 +48,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
       lines += r.table.lines;
       rows += r.table.points.length;
       const chart = drawChart(r.table, { ...opts, title: opts.title ?? name, customTitle: opts.title !== undefined });
-      process.stdout.write((first ? '' : '\n') + chart.join('\n') + '\n');
+      await write((first ? '' : '\n') + chart.join('\n') + '\n');
       first = false;
     } catch (err) {
       rejects.close();
@@ -59,6 +59,17 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
   rejects.close();
   if (!opts.quiet) process.stderr.write(`${tool}: ${lines} lines, ${rows} rows, ${rejects.count} rejected\n`);
   if (failed) process.exitCode = EXIT_FAILURE;
+}
+
+/** Writes and waits until written, so that a closed reader (`| head`) stops us before the next chart. */
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (err) => {
+      if ((err as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') process.exit(EXIT_OK);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
 
 async function readStdin(): Promise<Buffer> {

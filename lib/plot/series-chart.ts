@@ -82,7 +82,8 @@ function columnBounds(values: number[], height: number): Bounds {
   if (above > 0) labels.push({ row: 0, text: formatNumber(above / scale) });
   if (below > 0) labels.push({ row: height - 1, text: formatNumber(-below / scale) });
   // The zero baseline sits under the lowest row above zero.
-  if (above > 0) labels.push({ row: above - 1, text: '0' });
+  // All below zero: the top of the chart is the zero line.
+  labels.push(above > 0 ? { row: above - 1, text: '0' } : { row: 0, text: '0' });
   return { labels: labels.filter((l, i) => labels.findIndex((m) => m.row === l.row) === i) };
 }
 

@@ -1,0 +1,105 @@
+import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
+import { Rejects, StrictStop } from '../cli/rejects.js';
+import { drawChart, type ChartOptions } from './chart.js';
+import { readTable, type ReadOptions } from './read-table.js';
+
+/** A chart is drawn from memory: refuse inputs far larger than any metrics file. */
+export const MAX_INPUT = 64 << 20;
+
+export interface PlotOptions extends ReadOptions, Omit<ChartOptions, 'title' | 'customTitle'> {
+  title?: string;
+  files: string[];
+  quiet: boolean;
+  strict: boolean;
+  rejects?: string;
+}
+
+/** Reads each input (files or stdin), draws one chart per input, reports bad rows and a summary. */
+export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
+  quietOnBrokenPipe();
+  const rejects = new Rejects(tool, opts);
+  const sources = opts.files.length ? opts.files : ['-'];
+  let lines = 0;
+  let rows = 0;
+  let failed = false;
+  let first = true;
+  for (const source of sources) {
+    const name = source === '-' ? 'stdin' : source;
+    let buf: Buffer;
+    try {
+      buf = source === '-' ? await readStdin() : readFileSync(source);
+      if (buf.length > MAX_INPUT) throw new Error(`too large to chart (${buf.length} bytes; limit ${MAX_INPUT})`);
+    } catch (err) {
+      process.stderr.write(`${tool}: ${name}: ${(err as Error).message}\n`);
+      failed = true;
+      continue;
+    }
+    try {
+      const text = decode(buf, (line, raw) => rejects.reject({ source: name, line }, 'invalid UTF-8', raw));
+      const r = readTable(text, opts);
+      for (const b of r.bad) rejects.reject({ source: name, line: b.line }, b.reason, b.raw);
+      if (r.error !== undefined) {
+        process.stderr.write(`${tool}: ${name}: ${r.error}\n`);
+        failed = true;
+        continue;
+      }
+      lines += r.table.lines;
+      rows += r.table.points.length;
+      const chart = drawChart(r.table, { ...opts, title: opts.title ?? name, customTitle: opts.title !== undefined });
+      await write((first ? '' : '\n') + chart.join('\n') + '\n');
+      first = false;
+    } catch (err) {
+      rejects.close();
+      if (err instanceof StrictStop) fail(tool, err.message.slice(tool.length + 2) + ' (--strict)');
+      throw err;
+    }
+  }
+  rejects.close();
+  if (!opts.quiet) process.stderr.write(`${tool}: ${lines} lines, ${rows} rows, ${rejects.count} rejected\n`);
+  if (failed) process.exitCode = EXIT_FAILURE;
+}
+
+/** Writes and waits until written, so that a closed reader (`| head`) stops us before the next chart. */
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (err) => {
+      if ((err as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') process.exit(EXIT_OK);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > MAX_INPUT) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Decodes UTF-8; a line with invalid bytes is reported and blanked, keeping line numbers. */
+export function decode(buf: Buffer, bad: (line: number, raw: Buffer) => void): string {
+  if (isUtf8(buf)) return buf.toString('utf8');
+  const parts: string[] = [];
+  let line = 0;
+  for (let from = 0; from <= buf.length; ) {
+    const nl = buf.indexOf(10, from);
+    const end = nl < 0 ? buf.length : nl;
+    const bytes = buf.subarray(from, end);
+    line++;
+    if (isUtf8(bytes)) parts.push(bytes.toString('utf8'));
+    else {
+      bad(line, bytes);
+      parts.push('');
+    }
+    if (nl < 0) break;
+    from = nl + 1;
+  }
+  return parts.join('\n');
+}

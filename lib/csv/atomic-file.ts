@@ -14,7 +14,8 @@ export class AtomicFile {
 
   constructor(readonly path: string) {
     this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    this.stream = createWriteStream(this.temp, { flags: 'w' });
+    // Opened synchronously, so that the exit hook below can never run before the file exists.
+    this.stream = createWriteStream(this.temp, { fd: openSync(this.temp, 'w') });
     // A process that exits without commit (error, --strict) leaves the old file untouched.
     process.once('exit', this.cleanup);
   }

@@ -20,6 +20,8 @@ export interface ParamSpec {
   describe: string;
   /** Whether the saved state depends on it; only these are checked when a state is loaded. */
   state: boolean;
+  /** Whether 0 is allowed (a count or duration is positive otherwise). */
+  zero?: boolean;
 }
 
 /**

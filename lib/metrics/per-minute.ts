@@ -6,6 +6,15 @@ import { defineMetric, isLike, pairs, rowMicros, StateError, type Metric, type P
 export interface MinuteState {
   params: Params;
   counts: Map<number, number>;
+  /** The minute being counted and its count not yet in `counts`: rows mostly come in order, so most adds skip the Map. */
+  minute: number;
+  pending: number;
+}
+
+function flush(state: MinuteState): void {
+  if (state.pending === 0) return;
+  state.counts.set(state.minute, (state.counts.get(state.minute) ?? 0) + state.pending);
+  state.pending = 0;
 }
 
 function perMinute(name: string, aliases: string[], column: string, file: string, description: string, counts: (row: FlatRow) => boolean): Metric<MinuteState> {
@@ -14,13 +23,18 @@ function perMinute(name: string, aliases: string[], column: string, file: string
     columns: ['time', column],
     params: [],
     file: () => file,
-    create: (params) => ({ params, counts: new Map() }),
+    create: (params) => ({ params, counts: new Map(), minute: NaN, pending: 0 }),
     add(state, row) {
       if (!counts(row)) return;
       const minute = Math.floor(rowMicros(row) / MINUTE_US);
-      state.counts.set(minute, (state.counts.get(minute) ?? 0) + 1);
+      if (minute !== state.minute) {
+        flush(state);
+        state.minute = minute;
+      }
+      state.pending++;
     },
     result(state) {
+      flush(state);
       if (state.counts.size === 0) return [];
       let first = Infinity;
       let last = -Infinity;
@@ -32,14 +46,17 @@ function perMinute(name: string, aliases: string[], column: string, file: string
       for (let m = first; m <= last; m++) rows.push({ time: minuteLabel(m * MINUTE_US), [column]: state.counts.get(m) ?? 0 });
       return rows;
     },
-    saveData: (state) => [...state.counts].sort((a, b) => a[0] - b[0]),
+    saveData(state) {
+      flush(state);
+      return [...state.counts].sort((a, b) => a[0] - b[0]);
+    },
     loadData(data, params) {
       const counts = new Map<number, number>();
       for (const [m, n] of pairs<number>(data, 'minute counts')) {
         if (!Number.isSafeInteger(m)) throw new StateError('minute counts hold a bad minute');
         counts.set(m, n);
       }
-      return { params, counts };
+      return { params, counts, minute: NaN, pending: 0 };
     },
   });
 }

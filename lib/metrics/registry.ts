@@ -36,8 +36,9 @@ export function parseParams(raw: Record<string, unknown>, specs: ParamSpec[] = a
       if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${p.flag}: expected a positive integer, got '${String(v)}'`);
       out[p.key] = n;
     } else if (p.type === 'duration') {
-      const us = typeof v === 'number' ? v * 1_000_000 : parseDuration(String(v));
-      if (us === undefined || !Number.isSafeInteger(us) || us <= 0) throw new Error(`--${p.flag}: invalid duration '${String(v)}' (e.g. 60s, 5m)`);
+      const zero = p.zero === true && /^0+(\.0*)?(us|ms|s|m|h|d)?$/.test(String(v).trim());
+      const us = zero ? 0 : typeof v === 'number' ? v * 1_000_000 : parseDuration(String(v));
+      if (us === undefined || !Number.isSafeInteger(us) || (us <= 0 && !zero)) throw new Error(`--${p.flag}: invalid duration '${String(v)}' (e.g. 60s, 5m)`);
       out[p.key] = us;
     } else {
       try {

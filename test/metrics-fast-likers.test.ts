@@ -1,0 +1,110 @@
+import test from 'tape';
+import { fastLikers } from '../lib/metrics/fast-likers.js';
+import { StateError } from '../lib/metrics/metric.js';
+import { parseParams } from '../lib/metrics/registry.js';
+import type { FlatRow } from '../lib/rows/flatten.js';
+import { formatWall } from '../lib/time.js';
+
+const T0 = Date.UTC(2025, 2, 16, 13, 0, 0) * 1000;
+const like = (did: string, us: number, op = 'create'): FlatRow => ({ time: formatWall(us), kind: 'like', op, did });
+/** n likes evenly from `from`, the last at `from + spanUs`. */
+const burst = (did: string, n: number, from: number, spanUs: number): FlatRow[] =>
+  Array.from({ length: n }, (_, i) => like(did, from + Math.round((spanUs * i) / Math.max(1, n - 1))));
+
+function run(rows: FlatRow[], raw: Record<string, unknown> = {}) {
+  const s = fastLikers.create(parseParams(raw));
+  for (const r of rows) fastLikers.add(s, r);
+  return { rows: fastLikers.result(s), late: s.late, state: s };
+}
+
+test('fast-likers: 50 likes in 59.5 s make a fast liker', (t) => {
+  t.deepEqual(run(burst('did:plc:a', 50, T0, 59_500_000)).rows, [{ user_id: 'did:plc:a', likes: 50 }]);
+  t.end();
+});
+
+test('fast-likers: 50 likes spanning exactly 60 s do not, the window being [t, t+60 s)', (t) => {
+  t.deepEqual(run(burst('did:plc:a', 50, T0, 60_000_000)).rows, []);
+  t.deepEqual(run(burst('did:plc:a', 50, T0, 59_999_999)).rows, [{ user_id: 'did:plc:a', likes: 50 }], 'one microsecond less does');
+  t.end();
+});
+
+test('fast-likers: 49 likes are not enough', (t) => {
+  t.deepEqual(run(burst('did:plc:a', 49, T0, 1_000_000)).rows, []);
+  t.end();
+});
+
+test('fast-likers: a burst of 60 likes straddling a minute boundary counts as 60', (t) => {
+  t.deepEqual(run(burst('did:plc:a', 60, T0 + 30_000_000, 50_000_000)).rows, [{ user_id: 'did:plc:a', likes: 60 }]);
+  t.end();
+});
+
+test('fast-likers: likes is the largest count in any window, over several bursts', (t) => {
+  const rows = [...burst('did:plc:a', 55, T0, 10_000_000), ...burst('did:plc:a', 70, T0 + 300_000_000, 30_000_000)];
+  t.deepEqual(run(rows).rows, [{ user_id: 'did:plc:a', likes: 70 }]);
+  t.end();
+});
+
+test('fast-likers: sorted by likes descending, then user_id', (t) => {
+  const rows = [...burst('did:plc:c', 50, T0, 1e6), ...burst('did:plc:b', 50, T0, 1e6), ...burst('did:plc:a', 51, T0, 1e6)];
+  t.deepEqual(run(rows).rows.map((r) => r.user_id), ['did:plc:a', 'did:plc:b', 'did:plc:c']);
+  t.end();
+});
+
+test('fast-likers: deletes, updates and other kinds are not counted', (t) => {
+  const rows = burst('did:plc:a', 50, T0, 1e6).map((r, i) => (i === 0 ? { ...r, op: 'delete' } : i === 1 ? { ...r, kind: 'repost' } : r));
+  t.deepEqual(run(rows).rows, []);
+  t.end();
+});
+
+test('fast-likers: likes out of order within the lateness are counted exactly', (t) => {
+  const rows = burst('did:plc:a', 50, T0, 50_000_000).reverse();
+  t.deepEqual(run(rows).rows, [{ user_id: 'did:plc:a', likes: 50 }]);
+  t.equal(run(rows).late, 0);
+  t.end();
+});
+
+test('fast-likers: a like older than the newest minus --lateness is late: counted, not folded in', (t) => {
+  const rows = [...burst('did:plc:a', 49, T0 + 400_000_000, 1e6), like('did:plc:b', T0 + 500_000_000), like('did:plc:a', T0 + 399_000_000)];
+  const r = run(rows, { lateness: '100s' });
+  t.equal(r.late, 1);
+  t.deepEqual(r.rows, [], 'the late like does not make a 50th');
+  const ok = run(rows, { lateness: '101s' });
+  t.equal(ok.late, 0, 'exactly --lateness behind the newest is not late');
+  t.deepEqual(ok.rows, [{ user_id: 'did:plc:a', likes: 50 }]);
+  t.equal(run([like('did:plc:a', T0 + 1), like('did:plc:a', T0)], { lateness: '0' }).late, 1, '--lateness 0: any step back is late');
+  t.end();
+});
+
+test('fast-likers: --min-likes and --within change the rule', (t) => {
+  const rows = burst('did:plc:a', 10, T0, 9_000_000);
+  t.deepEqual(run(rows, { minLikes: 10, within: '10s' }).rows, [{ user_id: 'did:plc:a', likes: 10 }]);
+  t.deepEqual(run(rows, { minLikes: 10, within: '9s' }).rows, [], 'the 10th like falls at exactly 9 s');
+  t.deepEqual(run(rows, { minLikes: 9, within: '9s' }).rows, [{ user_id: 'did:plc:a', likes: 9 }]);
+  t.end();
+});
+
+test('fast-likers: idle users are forgotten and a best count is stored only from min-likes', (t) => {
+  const rows: FlatRow[] = [];
+  for (let u = 0; u < 1000; u++) rows.push(like(`did:plc:u${u}`, T0 + u * 1_000_000));
+  rows.push(...burst('did:plc:fast', 50, T0 + 2000e6, 1e6));
+  const { state } = run(rows);
+  t.ok(state.active.size < 400, `active users bounded by the window plus lateness (${state.active.size})`);
+  t.deepEqual([...state.best.keys()], ['did:plc:fast']);
+  const saved = JSON.stringify(fastLikers.save(state));
+  t.ok(saved.length < 20_000, `the saved state stays small (${saved.length} bytes)`);
+  t.end();
+});
+
+test('fast-likers: a state carries its parameters; loading it with others is an error', (t) => {
+  const params = parseParams({});
+  const saved = JSON.parse(JSON.stringify(fastLikers.save(run(burst('did:plc:a', 50, T0, 1e6)).state)));
+  t.equal(saved.metric, 'fast-likers');
+  t.equal(saved.version, 1);
+  t.deepEqual(saved.params, { minLikes: 50, within: 60_000_000, lateness: 300_000_000 });
+  t.deepEqual(fastLikers.result(fastLikers.load(saved, params)), [{ user_id: 'did:plc:a', likes: 50 }]);
+  t.throws(() => fastLikers.load(saved, parseParams({ within: '30s' })), (e: Error) => e instanceof StateError && /made with --within 1m, this run has --within 30s/.test(e.message));
+  t.throws(() => fastLikers.load({ ...saved, version: 9 }, params), /version 9/);
+  t.throws(() => fastLikers.load({ ...saved, metric: 'top-words' }, params), /for metric 'top-words'/);
+  t.throws(() => fastLikers.load({ ...saved, data: { late: 'x' } }, params), /malformed/);
+  t.end();
+});

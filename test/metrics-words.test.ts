@@ -1,0 +1,56 @@
+import test from 'tape';
+import { tokens, WordCounter, stopWords } from '../lib/metrics/words.js';
+
+const counter = new WordCounter('engineering');
+const matches = (text: string): boolean => counter.words(text) !== undefined;
+
+test('words: Engineering, ENGINEERING! and #engineering contain the word', (t) => {
+  for (const text of ['Engineering is fun', 'I love ENGINEERING!', 'hiring #engineering', 'engineering', '(engineering)', 'Software-engineering rocks']) t.ok(matches(text), text);
+  t.end();
+});
+
+test('words: reengineering, engineer, engineers and engineering_team do not', (t) => {
+  for (const text of ['reengineering', 'engineer', 'engineers', 'engineering_team', 'engineeringly', 'Xengineering']) t.notOk(matches(text), text);
+  t.end();
+});
+
+test('words: re-engineering segments into re and engineering, so it contains the word', (t) => {
+  t.deepEqual(tokens('re-engineering'), ['re', 'engineering']);
+  t.ok(matches('re-engineering'));
+  t.end();
+});
+
+test("words: ENGINEERING's stays one token, and its possessive 's is dropped, so it contains the word", (t) => {
+  t.deepEqual(tokens("ENGINEERING's"), ['engineering']);
+  t.ok(matches("ENGINEERING's future"));
+  t.ok(matches('engineering’s future'), 'curly apostrophe too');
+  t.end();
+});
+
+test('words: the word inside a URL or a handle does not count', (t) => {
+  for (const text of ['see https://example.com/engineering', 'www.engineering.org', '@engineering.bsky.social hi', 'example.com/engineering/jobs', 'engineering.com']) t.notOk(matches(text), text);
+  t.end();
+});
+
+test('words: meaningful words are lower-cased, once per post, without the keyword, stop words, numbers, 1-letter words, URLs or handles', (t) => {
+  const words = counter.words('Engineering RUST rust Rust, the great 2025 3.5 1,000 x é 10am @bob.bsky.social https://x.com/a x.com k8s 日本語 Compilers!');
+  t.deepEqual([...words!].sort(), ['10am', 'compilers', 'k8s', 'rust', '日本語']);
+  t.end();
+});
+
+test("words: stop words are English plus the post's langs", (t) => {
+  t.deepEqual([...counter.words('engineering und daten')!].sort(), ['daten', 'und'], 'no langs: English only');
+  t.deepEqual([...counter.words('engineering und daten', ['de'])!], ['daten'], 'German list from langs');
+  t.deepEqual([...counter.words('engineering de datos', ['es-MX'])!], ['datos'], 'region subtags use the language list');
+  t.deepEqual([...counter.words('engineering datos', ['zz'])!], ['datos'], 'unknown languages add nothing');
+  t.ok(stopWords('en').has('new') && stopWords('en').has("don't"));
+  t.end();
+});
+
+test('words: the keyword must be one word', (t) => {
+  t.throws(() => new WordCounter('data engineering'), /not a single word/);
+  t.throws(() => new WordCounter('x.com'), /not a single word/);
+  t.equal(new WordCounter('Software').keyword, 'software');
+  t.deepEqual([...new WordCounter('software').words('Software engineering')!], ['engineering']);
+  t.end();
+});

@@ -2,10 +2,10 @@
 import { fail, parseArgs, runLines, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
 import { StateError } from '../lib/metrics/metric.js';
 import { allParams, METRICS, parseParams } from '../lib/metrics/registry.js';
-import { metricLines, openStates, resolveNames, takeInputs } from '../lib/metrics/run.js';
+import { metricLines, openStates, resolveNames } from '../lib/metrics/run.js';
 
 const options: Record<string, OptionSpec> = {
-  input: { type: 'string', alias: 'i', describe: 'read flat rows from FILE instead of stdin; repeat for several files, read in order' },
+  input: { type: 'string', alias: 'i', array: true, describe: 'read flat rows from FILE instead of stdin; repeat for several files, read in order' },
   state: { type: 'string', describe: 'load the state from FILE if it exists, fold the input in, save it atomically; print the metrics over the whole history' },
 };
 for (const p of allParams()) options[p.flag] = { type: p.type === 'count' ? 'number' : 'string', describe: p.describe, default: p.default };
@@ -23,10 +23,10 @@ const spec: ToolSpec = {
   ],
 };
 
-const { files, rest } = takeInputs(process.argv.slice(2));
-const opts = parseArgs<{ state?: string } & Record<string, unknown>>(spec, rest);
+const opts = parseArgs<{ state?: string; input?: string[] } & Record<string, unknown>>(spec);
+// Positionals are metric names here; input files come with --input.
 const names = opts.files;
-opts.files = files;
+opts.files = opts.input ?? [];
 let tool;
 try {
   const metrics = resolveNames(names);

@@ -16,6 +16,8 @@ export interface OptionSpec {
   default?: string | number | boolean;
   alias?: string;
   choices?: string[];
+  /** May be given several times; the value is then a list. */
+  array?: boolean;
 }
 
 /** What a binary is: its name, one-line summary, options and examples. */
@@ -90,7 +92,9 @@ export function parseArgs<T>(spec: ToolSpec, argv = process.argv.slice(2)): Pars
   for (const [name, o] of Object.entries(options)) {
     const value = args[name];
     if (o.type === 'number' && value !== undefined && !Number.isFinite(value as number)) usageError(spec.name, `--${name} needs a number`);
-    if (Array.isArray(value)) usageError(spec.name, `--${name} given more than once`);
+    if (Array.isArray(value) && !o.array) usageError(spec.name, `--${name} given more than once`);
+    // yargs gives a repeated option as a list and a single one as a value; a yargs array option would swallow positionals.
+    if (o.array && value !== undefined && !Array.isArray(value)) args[name] = [value];
   }
   const files = ((args._ as unknown[]) ?? []).map(String);
   return { ...(args as T & CommonOptions), files };

@@ -127,23 +127,3 @@ export function metricLines(metrics: Array<Metric<any>>, states: Map<Metric<any>
   };
   return tool;
 }
-
-/**
- * Takes every `--input FILE`, `--input=FILE` and `-i FILE` out of argv, so the
- * option can repeat (the shared parser refuses repeated options).
- */
-export function takeInputs(argv: string[]): { files: string[]; rest: string[] } {
-  const files: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if ((a === '--input' || a === '-i') && i + 1 < argv.length) files.push(argv[++i]);
-    else if (a.startsWith('--input=')) files.push(a.slice(8));
-    else rest.push(a);
-  }
-  return { files, rest };
-}

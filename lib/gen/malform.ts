@@ -1,0 +1,46 @@
+import type { LineEdit, Parts } from './generate.js';
+import type { Rng } from './rng.js';
+
+/** A malformed line; blank lines are counted apart, since parsers skip them without rejecting them. */
+export interface Malformed {
+  line: string | Buffer;
+  blank: boolean;
+  /** What is wrong with it, for tests and debugging. */
+  kind: 'truncated' | 'utf8' | 'blank' | 'did' | 'missing' | 'not-object' | 'deep';
+}
+
+const BAD_DIDS = ['did:plc:', 'not-a-did', 'did:PLC:abc', 'did:plc:abc def', '', 'plc:ewvi7nxzyoun6zhxrhs64oiz'];
+const NOT_OBJECTS = ['[1, 2, 3]', '"<binary>"', '42', 'null', 'true', '[]'];
+const BAD_BYTES = [[0xff], [0xc3, 0x28], [0xe3, 0x81], [0xed, 0xa0, 0x80], [0xc0, 0xaf]];
+
+/**
+ * A malformed line in the style of real captures, made from the event just
+ * written: cut short, with invalid UTF-8 bytes, blank, with a bad DID, with a
+ * field missing, a JSON value that is not an object, or nested too deep.
+ * Every one but the blank line is rejected by bsky-parse.
+ */
+export function malformed(rng: Rng, parts: Parts, line: string, build: (p: Parts, edit: LineEdit) => string): Malformed {
+  const r = rng.float();
+  if (r < 0.25) {
+    let cut = rng.int(1, line.length - 1);
+    // Do not split a surrogate pair: the line must stay valid text.
+    if (cut > 1 && (line.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--;
+    return { line: line.slice(0, cut), blank: false, kind: 'truncated' };
+  }
+  if (r < 0.4) {
+    const bytes = Buffer.from(line);
+    const at = rng.int(1, bytes.length - 1);
+    return { line: Buffer.concat([bytes.subarray(0, at), Buffer.from(rng.pick(BAD_BYTES)), bytes.subarray(at)]), blank: false, kind: 'utf8' };
+  }
+  if (r < 0.52) return { line: rng.pick(['', '', '', ' ', '\t', '\r']), blank: true, kind: 'blank' };
+  if (r < 0.67) return { line: build(parts, { did: rng.pick(BAD_DIDS) }), blank: false, kind: 'did' };
+  if (r < 0.85) {
+    const keys = parts.info !== undefined ? ['did', 'time_us'] : parts.record === '' ? ['did', 'time_us', 'commit'] : ['timestamp', 'path', 'record', 'repo', 'did', 'time_us', 'commit'];
+    const jet = line.startsWith('{"did"') || line.startsWith('{"time_us"');
+    const own = keys.filter((k) => (jet ? ['did', 'time_us', 'commit'] : ['timestamp', 'path', 'record', 'repo']).includes(k));
+    return { line: build(parts, { omit: rng.pick(own) }), blank: false, kind: 'missing' };
+  }
+  if (r < 0.95 || parts.record === '') return { line: rng.pick(NOT_OBJECTS), blank: false, kind: 'not-object' };
+  const depth = rng.int(70, 200);
+  return { line: build(parts, { record: `{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}` }), blank: false, kind: 'deep' };
+}

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
@@ -70,6 +70,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     crashPoint(name);
   };
   try {
+    removeLeftovers(opts.metricsDir, opts.stateDir);
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
     const states = loadMetrics(saved, opts.metrics, opts.params);
@@ -114,6 +115,11 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/** Deletes the temporary files of atomic writes that a killed run left (write-file-atomic names them FILE.NUMBER). */
+function removeLeftovers(...dirs: string[]): void {
+  for (const dir of dirs) for (const f of readdirSync(dir)) if (/\.(csv|json)\.\d+$/.test(f)) rmSync(join(dir, f), { force: true });
 }
 
 /** Deletes archive day folders older than `days` days. */

@@ -362,7 +362,7 @@ export class Capture {
       return;
     }
     out.a(',"kind":"commit","commit":{"rev":"');
-    out.tid(ev.time, 0);
+    out.tid(ev.time, ev.rkeyClock ^ 0x155);
     out.a('","operation":"');
     out.a(ev.op);
     out.a('","collection":"');

@@ -141,6 +141,7 @@ test('gen: exactly the fast likers have 50 or more likes within 60 s; near misse
   t.ok(c.fastLikers.every((d) => maxLikesPerMinute(likes.get(d)!) > 50), 'more than 50');
   t.deepEqual(c.nearMisses.map((d) => maxLikesPerMinute(likes.get(d)!) >= 45 && maxLikesPerMinute(likes.get(d)!) <= 49), [true, true, true, true], 'near misses: 45 to 49');
   t.equal(new Capture({ events: 1000, fastLikers: 0 }).fastLikers.length, 0);
+  t.deepEqual([200, 300, 1300].map((events) => new Capture({ events }).fastLikers.length), [0, 1, 3], 'bursts take at most a quarter of a short capture');
   t.end();
 });
 

@@ -1,9 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { canonicalTime, wallMicros } from '../time.js';
 import { PERIOD_US, burstTimes, planPeriod, type Burst } from './bursts.js';
 import { didOf, randomCid, tid, WallClock } from './ids.js';
-import { malformed, type Malformed } from './malform.js';
+import { malformed } from './malform.js';
+import { Out } from './out.js';
 import {
-  COMPACT, PYTHON, didRecord, embed, listItemRecord, postRecord, profileRecord, replyRef, strongRef, type Style,
+  COMPACT, PYTHON, embed, listItemRecord, postRecord, profileRecord, replyRef, strongRef, type Style,
 } from './records.js';
 import { Rng } from './rng.js';
 import { handle, postText } from './text.js';
@@ -96,18 +98,60 @@ const IDENTITY_SHARE = 0.003;
 const ACCOUNT_SHARE = 0.002;
 const DELETE_SHARE = 0.03;
 
-/** One event's pieces, kept so that a malformed variant of the line can be built from it. */
-export interface Parts {
+/** How an event's record is written: built as text (posts, profiles, list items), or straight into the output. */
+const enum Shape { Text, SubjectPost, SubjectDid, Delete, Info }
+
+/** One event, described for the line writers. */
+interface Ev {
   time: number;
   did: string;
   op: string;
   collection: string;
-  rkey: string;
-  cid: string;
-  record: string;
-  /** Jetstream identity/account body, when this is one. */
-  info?: string;
+  shape: Shape;
+  /** 'self' for a profile; otherwise a TID from rkeyUs and rkeyClock. */
+  rkey?: string;
+  rkeyUs: number;
+  rkeyClock: number;
+  /** The client's createdAt as text, or '' when it is createdUs written as `…Z` with milliseconds (most events). */
+  createdAt: string;
+  createdUs: number;
+  /** Shape.Text: the record JSON; Shape.Info: the identity or account body. */
+  text: string;
+  subjectDid: string;
+  subjectUs: number;
+  subjectClock: number;
 }
+
+const enc = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** The constant pieces of a line, spelled in one style and encoded once: a line is mostly copies of these. */
+function pieces(y: Style) {
+  const subjectPost = new Map<string, Buffer>();
+  const subjectDid = new Map<string, Buffer>();
+  for (const [collection] of MIX) {
+    subjectPost.set(collection, enc(`{"$type"${y.c}"${collection}"${y.s}"subject"${y.c}{"cid"${y.c}"`));
+    subjectDid.set(collection, enc(`{"$type"${y.c}"${collection}"${y.s}"subject"${y.c}"`));
+  }
+  return {
+    subjectPost,
+    subjectDid,
+    uri: enc(`"${y.s}"uri"${y.c}"at://`),
+    post: enc('/app.bsky.feed.post/'),
+    refEnd: enc(`"}${y.s}"createdAt"${y.c}"`),
+    createdAt: enc(`"${y.s}"createdAt"${y.c}"`),
+    end: enc('"}'),
+  };
+}
+const TH = {
+  start: enc('{"timestamp": "'),
+  action: new Map(['create', 'delete'].map((op) => [op, enc(`", "action": "${op}", "path": "`)])),
+  cid: enc('", "cid": "'),
+  record: enc(`", "prev": null, "py_type": "${PY_TYPE}", "record": `),
+  repo: enc(', "repo": "'),
+  end: enc('"}'),
+};
+const PY_PIECES = pieces(PYTHON);
+const JS_PIECES = pieces(COMPACT);
 
 interface Active {
   did: string;
@@ -133,7 +177,7 @@ export class Capture {
   private readonly style: Style;
   private readonly jet: boolean;
   private readonly zipf: Zipf;
-  private readonly hot: string[] = [];
+  private readonly hot: string[];
   private readonly lastLike: Float64Array;
   private readonly hasProfile: Uint8Array;
   private readonly created = new WallClock();
@@ -144,19 +188,24 @@ export class Capture {
   private planned = 0;
   private readonly active: Active[] = [];
   private readonly dups = new DupHeap();
-  private readonly queue: Array<string | Buffer> = [];
-  private readonly queueTimes: number[] = [];
-  private head = 0;
+  private readonly p: ReturnType<typeof pieces>;
   private seq = 4_000_000_000;
+  /** The line API's own output and the lines split from it. */
+  private lineOut: Out | undefined;
+  private lines: Array<string | Buffer> = [];
+  private lineHead = 0;
 
   constructor(options: GenOptions = {}) {
     const o = (this.opts = resolveOptions(options));
     this.rng = new Rng(o.seed);
     this.jet = o.format === 'jetstream';
     this.style = this.jet ? COMPACT : PYTHON;
+    this.p = this.jet ? JS_PIECES : PY_PIECES;
     this.zipf = new Zipf(o.users);
     this.lastLike = new Float64Array(o.users).fill(-Infinity);
     this.hasProfile = new Uint8Array(o.users);
+    // A packed array of the busiest accounts' DIDs ('' until first used): most events pick one of them.
+    this.hot = new Array<string>(Math.min(o.users, 262144)).fill('');
     this.nearMiss = o.engineering > 0 ? Math.min(0.05, 0.6 * o.engineering + 0.005) : 0;
     this.tMain = o.start;
     this.mainLeft = o.events;
@@ -168,16 +217,22 @@ export class Capture {
     }
   }
 
-  /** The next line, or undefined at the end. */
+  /** The next line, or undefined at the end: a convenience over write(), for tests and small data. */
   next(): string | Buffer | undefined {
-    while (this.head >= this.queue.length) {
-      this.queue.length = 0;
-      this.queueTimes.length = 0;
-      this.head = 0;
-      if (!this.step()) return undefined;
+    while (this.lineHead >= this.lines.length) {
+      const out = (this.lineOut ??= new Out(1 << 16));
+      if (!this.write(out)) return undefined;
+      const bytes = Buffer.concat(out.take());
+      this.lines = [];
+      this.lineHead = 0;
+      for (let from = 0; from < bytes.length;) {
+        const nl = bytes.indexOf(10, from);
+        const line = bytes.subarray(from, nl);
+        this.lines.push(isUtf8(line) ? line.toString() : Buffer.from(line));
+        from = nl + 1;
+      }
     }
-    this.time = this.queueTimes[this.head];
-    return this.queue[this.head++];
+    return this.lines[this.lineHead++];
   }
 
   /** Plans every burst of a finite capture, so that bursts count in --events and end before the capture does. */
@@ -192,7 +247,12 @@ export class Capture {
       bursts.sort((a, b) => a.start - b.start || a.account - b.account);
       total = bursts.reduce((s, b) => s + b.count, 0);
       // Bursts take at most a quarter of the events: a short capture keeps its mix.
-      while (total * 4 > o.events && bursts.length) total -= bursts.pop()!.count;
+      // Near misses go first: the fast likers are what a short capture is for.
+      while (total * 4 > o.events && bursts.length) {
+        let i = bursts.length - 1;
+        for (let j = i; j >= 0; j--) if (bursts[j].kind !== 'fast') { i = j; break; }
+        total -= bursts.splice(i, 1)[0].count;
+      }
     }
     this.pending.push(...bursts);
     this.mainLeft = o.events - total;
@@ -207,8 +267,12 @@ export class Capture {
     }
   }
 
-  /** Produces the next event (with any due duplicates and malformed lines); false at the end. */
-  private step(): boolean {
+  /**
+   * Writes the next event into `out`, after any duplicates that are due and
+   * followed by any malformed lines; false at the end. `time` is then the
+   * event's time.
+   */
+  write(out: Out): boolean {
     const finite = Number.isFinite(this.opts.events);
     if (!finite) this.planAhead();
     const tM = this.mainLeft > 0 ? this.tMain : Infinity;
@@ -226,48 +290,130 @@ export class Capture {
       }
     }
     const t = Math.min(tM, tB);
-    while (this.dups.size && this.dups.peekDue() <= t) this.emitDup();
-    if (t === Infinity) return this.queue.length > 0;
-    let parts: Parts;
+    let wrote = false;
+    while (this.dups.size && this.dups.peekDue() <= t) {
+      out.bytes(this.dups.pop());
+      this.stats.duplicates++;
+      wrote = true;
+    }
+    if (t === Infinity) return wrote;
+    this.time = t;
+    let ev: Ev;
     if (tB <= tM) {
       const a = this.active[best];
-      parts = this.like(a.did, tB);
+      ev = this.like(a.did, tB);
       if (++a.i >= a.times.length) this.active.splice(best, 1);
     } else {
-      parts = this.event(tM);
+      ev = this.event(tM);
       this.mainLeft--;
       this.tMain += this.rng.exp(SECOND / this.opts.rate);
     }
-    const line = this.jet ? jetstreamLine(parts) : takehomeLine(parts);
-    this.push(line, t);
+    out.need(1024 + 3 * ev.text.length);
+    const start = out.at;
+    if (this.jet) this.jetstreamLine(out, ev);
+    else this.takehomeLine(out, ev);
+    out.buf[out.at++] = 10;
     this.stats.events++;
-    if (parts.info === undefined && this.opts.dupRate > 0 && this.rng.chance(this.opts.dupRate) && this.dups.size < MAX_PENDING_DUPS) {
-      this.dups.push(t + this.rng.logUniform(2 * SECOND, 300 * SECOND), line);
+    const o = this.opts;
+    if (ev.shape !== Shape.Info && o.dupRate > 0 && this.rng.chance(o.dupRate) && this.dups.size < MAX_PENDING_DUPS) {
+      this.dups.push(t + this.rng.logUniform(2 * SECOND, 300 * SECOND), out.since(start));
     }
-    while (this.opts.badRate > 0 && this.rng.chance(this.opts.badRate)) this.emitBad(parts, line, t);
+    if (o.badRate > 0 && this.rng.chance(o.badRate)) {
+      const line = out.buf.toString('utf8', start, out.at - 1);
+      do {
+        const bad = malformed(this.rng, line, this.jet);
+        if (bad.blank) this.stats.blank++;
+        else this.stats.malformed++;
+        if (typeof bad.line === 'string') out.u(bad.line);
+        else out.bytes(bad.line);
+        out.need(1);
+        out.buf[out.at++] = 10;
+      } while (this.rng.chance(o.badRate));
+    }
     return true;
   }
 
-  private push(line: string | Buffer, t: number): void {
-    this.queue.push(line);
-    this.queueTimes.push(t);
+  private takehomeLine(out: Out, ev: Ev): void {
+    out.k(TH.start);
+    out.micros(ev.time);
+    out.k(TH.action.get(ev.op)!);
+    out.a(ev.collection);
+    out.buf[out.at++] = 47; // '/'
+    if (ev.rkey !== undefined) out.a(ev.rkey);
+    else out.tid(ev.rkeyUs, ev.rkeyClock);
+    out.k(TH.cid);
+    out.cid(this.rng);
+    out.k(TH.record);
+    this.record(out, ev);
+    out.k(TH.repo);
+    out.a(ev.did);
+    out.k(TH.end);
   }
 
-  private emitDup(): void {
-    const due = this.dups.peekDue();
-    this.push(this.dups.pop(), due);
-    this.stats.duplicates++;
+  private jetstreamLine(out: Out, ev: Ev): void {
+    out.a('{"did":"');
+    out.a(ev.did);
+    out.a('","time_us":');
+    out.int(Math.floor(ev.time));
+    if (ev.shape === Shape.Info) {
+      out.a(`,"kind":"${ev.op}","${ev.op}":`);
+      out.u(ev.text);
+      out.a('}');
+      return;
+    }
+    out.a(',"kind":"commit","commit":{"rev":"');
+    out.tid(ev.time, ev.rkeyClock ^ 0x155);
+    out.a('","operation":"');
+    out.a(ev.op);
+    out.a('","collection":"');
+    out.a(ev.collection);
+    out.a('","rkey":"');
+    if (ev.rkey !== undefined) out.a(ev.rkey);
+    else out.tid(ev.rkeyUs, ev.rkeyClock);
+    if (ev.shape === Shape.Delete) {
+      out.a('"}}');
+      return;
+    }
+    out.a('","record":');
+    this.record(out, ev);
+    out.a(',"cid":"');
+    out.cid(this.rng);
+    out.a('"}}');
   }
 
-  private emitBad(parts: Parts, line: string, t: number): void {
-    const bad: Malformed = malformed(this.rng, parts, line, this.jet ? jetstreamLine : takehomeLine);
-    if (bad.blank) this.stats.blank++;
-    else this.stats.malformed++;
-    this.push(bad.line, t);
+  private record(out: Out, ev: Ev): void {
+    const p = this.p;
+    switch (ev.shape) {
+      case Shape.SubjectPost:
+        out.k(p.subjectPost.get(ev.collection)!);
+        out.cid(this.rng);
+        out.k(p.uri);
+        out.a(ev.subjectDid);
+        out.k(p.post);
+        out.tid(ev.subjectUs, ev.subjectClock);
+        out.k(p.refEnd);
+        if (ev.createdAt === '') out.millisZ(ev.createdUs);
+        else out.a(ev.createdAt);
+        out.k(p.end);
+        return;
+      case Shape.SubjectDid:
+        out.k(p.subjectDid.get(ev.collection)!);
+        out.a(ev.subjectDid);
+        out.k(p.createdAt);
+        if (ev.createdAt === '') out.millisZ(ev.createdUs);
+        else out.a(ev.createdAt);
+        out.k(p.end);
+        return;
+      default:
+        out.u(ev.text);
+    }
   }
 
   private did(rank: number): string {
-    if (rank < 65536) return (this.hot[rank] ??= didOf(rank, SALT_USER));
+    if (rank < this.hot.length) {
+      const known = this.hot[rank];
+      return known !== '' ? known : (this.hot[rank] = didOf(rank, SALT_USER));
+    }
     return didOf(rank, SALT_USER);
   }
 
@@ -283,7 +429,8 @@ export class Capture {
     const rng = this.rng;
     const us = t - 300_000 - rng.exp(2_000_000) - rng.exp(2_000_000);
     const r = rng.float();
-    if (r < 0.97) return [this.created.millisZ(us), us];
+    // The common case is written straight as bytes by the line writer (text '').
+    if (r < 0.97) return ['', us];
     if (r < 0.98) return [this.created.millisZ(t + rng.logUniform(SECOND, 3600 * SECOND)), us];
     if (r < 0.995) return [this.created.millisZ(t - rng.logUniform(60 * SECOND, 3 * 365 * 86400 * SECOND)), us];
     if (r < 0.9975) return [`${this.created.micros(us)}+00:00`, us];
@@ -291,22 +438,29 @@ export class Capture {
   }
 
   /** A bot's like, at exactly the time its burst planned. */
-  private like(did: string, t: number): Parts {
-    const [createdAt, cus] = this.createdAt(t);
-    return this.commit(t, did, 'app.bsky.feed.like', tid(cus, this.rng.u32() & 1023), this.subjectRecord('app.bsky.feed.like', t, createdAt));
+  private like(did: string, t: number): Ev {
+    const ev = this.ev(t, did, 'app.bsky.feed.like', Shape.SubjectPost);
+    this.subjectPost(ev, t);
+    return ev;
   }
 
-  private subjectRecord(type: string, t: number, createdAt: string): string {
-    const y = this.style;
-    return `{"$type"${y.c}"${type}"${y.s}"subject"${y.c}${this.postRef(t)}${y.s}"createdAt"${y.c}"${createdAt}"}`;
+  private ev(t: number, did: string, collection: string, shape: Shape, op = 'create'): Ev {
+    const [createdAt, cus] = shape === Shape.Delete ? ['', t - this.rng.logUniform(60 * SECOND, 365 * 86400 * SECOND)] : this.createdAt(t);
+    return {
+      time: t, did, op, collection, shape, rkeyUs: cus, rkeyClock: this.rng.u32() & 1023, createdAt, createdUs: cus, text: '',
+      subjectDid: '', subjectUs: 0, subjectClock: 0,
+    };
   }
 
-  private commit(t: number, did: string, collection: string, rkey: string, record: string, op = 'create'): Parts {
-    return { time: t, did, op, collection, rkey, cid: op === 'delete' ? '' : randomCid(this.rng), record: op === 'delete' ? '' : record };
+  /** Points a like or repost at a post of a plausible age. */
+  private subjectPost(ev: Ev, t: number): void {
+    ev.subjectDid = this.did(this.zipf.next(this.rng));
+    ev.subjectUs = t - this.rng.logUniform(10 * SECOND, 30 * 86400 * SECOND);
+    ev.subjectClock = this.rng.u32() & 1023;
   }
 
   /** One event of the main stream at time t, of a kind drawn from the mix. */
-  private event(t: number): Parts {
+  private event(t: number): Ev {
     const rng = this.rng;
     const y = this.style;
     if (this.jet) {
@@ -330,34 +484,39 @@ export class Capture {
       else this.hasProfile[rank] = 1;
     }
     const did = this.did(rank);
-    const [createdAt, cus] = this.createdAt(t);
-    const rkey = collection === 'app.bsky.actor.profile' ? 'self' : tid(cus, rng.u32() & 1023);
-    const op = this.jet && collection !== 'app.bsky.actor.profile' && collection !== 'app.bsky.graph.listitem' && rng.chance(DELETE_SHARE) ? 'delete' : 'create';
-    if (op === 'delete') {
-      return this.commit(t, did, collection, tid(t - rng.logUniform(60 * SECOND, 365 * 86400 * SECOND), rng.u32() & 1023), '', 'delete');
+    if (this.jet && collection !== 'app.bsky.actor.profile' && collection !== 'app.bsky.graph.listitem' && rng.chance(DELETE_SHARE)) {
+      return this.ev(t, did, collection, Shape.Delete, 'delete');
     }
-    let record: string;
     switch (collection) {
       case 'app.bsky.feed.like':
-      case 'app.bsky.feed.repost':
-        record = this.subjectRecord(collection, t, createdAt);
-        break;
+      case 'app.bsky.feed.repost': {
+        const ev = this.ev(t, did, collection, Shape.SubjectPost);
+        this.subjectPost(ev, t);
+        return ev;
+      }
       case 'app.bsky.graph.follow':
-      case 'app.bsky.graph.block':
-        record = didRecord(y, collection, this.did(this.zipf.next(rng)), createdAt);
-        break;
+      case 'app.bsky.graph.block': {
+        const ev = this.ev(t, did, collection, Shape.SubjectDid);
+        ev.subjectDid = this.did(this.zipf.next(rng));
+        return ev;
+      }
+    }
+    const ev = this.ev(t, did, collection, Shape.Text);
+    if (ev.createdAt === '') ev.createdAt = this.created.millisZ(ev.createdUs);
+    switch (collection) {
       case 'app.bsky.graph.listitem':
-        record = listItemRecord(y, this.did(this.zipf.next(rng)), createdAt, `at://${did}/app.bsky.graph.list/${tid(t - rng.logUniform(3600 * SECOND, 400 * 86400 * SECOND), rng.u32() & 1023)}`);
+        ev.text = listItemRecord(y, this.did(this.zipf.next(rng)), ev.createdAt, `at://${did}/app.bsky.graph.list/${tid(t - rng.logUniform(3600 * SECOND, 400 * 86400 * SECOND), rng.u32() & 1023)}`);
         break;
       case 'app.bsky.actor.profile': {
+        ev.rkey = 'self';
         const name = rng.chance(0.3) ? '' : `${cap(rng.pick(NAME_PARTS))} ${cap(rng.pick(NAME_PARTS))}`;
-        record = profileRecord(y, rng, createdAt, name, rng.chance(0.4) ? `she/her • ${rng.pick(NAME_PARTS)} enthusiast\n${handle(rng)}` : undefined);
+        ev.text = profileRecord(y, rng, ev.createdAt, name, rng.chance(0.4) ? `she/her • ${rng.pick(NAME_PARTS)} enthusiast\n${handle(rng)}` : undefined);
         break;
       }
       default:
-        record = this.post(t, createdAt);
+        ev.text = this.post(t, ev.createdAt);
     }
-    return this.commit(t, did, collection, rkey, record);
+    return ev;
   }
 
   private post(t: number, createdAt: string): string {
@@ -381,14 +540,14 @@ export class Capture {
   }
 
   /** A Jetstream identity or account event. */
-  private info(t: number, kind: 'identity' | 'account'): Parts {
+  private info(t: number, kind: 'identity' | 'account'): Ev {
     const did = this.did(this.zipf.next(this.rng));
     const when = this.created.millisZ(t - 200_000);
     const seq = this.seq++;
     const body = kind === 'identity'
       ? `{"did":"${did}","handle":"${handle(this.rng)}","seq":${seq},"time":"${when}"}`
       : this.rng.chance(0.8) ? `{"active":true,"did":"${did}","seq":${seq},"time":"${when}"}` : `{"active":false,"did":"${did}","seq":${seq},"status":"deactivated","time":"${when}"}`;
-    return { time: t, did, op: kind, collection: '', rkey: '', cid: '', record: '', info: body };
+    return { time: t, did, op: kind, collection: '', shape: Shape.Info, rkeyUs: 0, rkeyClock: 0, createdAt: '', createdUs: 0, text: body, subjectDid: '', subjectUs: 0, subjectClock: 0 };
   }
 }
 
@@ -396,45 +555,11 @@ function cap(s: string): string {
   return s[0].toUpperCase() + s.slice(1);
 }
 
-/** Overrides a malformed line may ask for: a key left out, another DID, another record. */
-export interface LineEdit {
-  omit?: string;
-  did?: string;
-  record?: string;
-}
-
-const clockTs = new WallClock();
-
-/** The take-home script's line: Python json.dumps of the repo op, keys in the script's order. */
-export function takehomeLine(p: Parts, edit: LineEdit = {}): string {
-  if (edit.omit === undefined && edit.did === undefined && edit.record === undefined) {
-    return `{"timestamp": "${clockTs.micros(p.time)}", "action": "${p.op}", "path": "${p.collection}/${p.rkey}", "cid": "${p.cid}", "prev": null, "py_type": "${PY_TYPE}", "record": ${p.record}, "repo": "${p.did}"}`;
-  }
-  const parts: string[] = [];
-  if (edit.omit !== 'timestamp') parts.push(`"timestamp": "${clockTs.micros(p.time)}"`);
-  parts.push(`"action": "${p.op}"`);
-  if (edit.omit !== 'path') parts.push(`"path": "${p.collection}/${p.rkey}"`);
-  parts.push(`"cid": "${p.cid}"`, '"prev": null', `"py_type": "${PY_TYPE}"`);
-  if (edit.omit !== 'record') parts.push(`"record": ${edit.record ?? p.record}`);
-  if (edit.omit !== 'repo') parts.push(`"repo": "${edit.did ?? p.did}"`);
-  return `{${parts.join(', ')}}`;
-}
-
-/** A Jetstream line: compact JSON, time_us in microseconds since the epoch. */
-export function jetstreamLine(p: Parts, edit: LineEdit = {}): string {
-  const did = edit.did ?? p.did;
-  const head = (edit.omit === 'did' ? '' : `"did":"${did}",`) + (edit.omit === 'time_us' ? '' : `"time_us":${Math.floor(p.time)},`);
-  if (p.info !== undefined) return `{${head}"kind":"${p.op}","${p.op}":${p.info}}`;
-  if (edit.omit === 'commit') return `{${head}"kind":"commit"}`;
-  const rev = tid(p.time, 0);
-  if (p.op === 'delete') return `{${head}"kind":"commit","commit":{"rev":"${rev}","operation":"delete","collection":"${p.collection}","rkey":"${p.rkey}"}}`;
-  return `{${head}"kind":"commit","commit":{"rev":"${rev}","operation":"${p.op}","collection":"${p.collection}","rkey":"${p.rkey}","record":${edit.record ?? p.record},"cid":"${p.cid}"}}`;
-}
 
 /** A min-heap of lines waiting to be written again, by due time. */
 class DupHeap {
   private due: number[] = [];
-  private lines: string[] = [];
+  private lines: Buffer[] = [];
 
   get size(): number {
     return this.due.length;
@@ -444,7 +569,7 @@ class DupHeap {
     return this.due[0];
   }
 
-  push(due: number, line: string): void {
+  push(due: number, line: Buffer): void {
     const d = this.due;
     const l = this.lines;
     let i = d.length;
@@ -459,7 +584,7 @@ class DupHeap {
     }
   }
 
-  pop(): string {
+  pop(): Buffer {
     const d = this.due;
     const l = this.lines;
     const top = l[0];
@@ -494,55 +619,31 @@ export function* generateLines(options: GenOptions = {}): Generator<string | Buf
 
 /** A whole capture as bytes, newline-terminated lines: for tests and fixtures. */
 export function generateCapture(options: GenOptions = {}): Buffer {
-  const c = new Capture(options);
-  return Buffer.concat([...chunks(c)]);
+  return Buffer.concat([...chunks(new Capture(options))]);
 }
 
-/** The capture in chunks of about 256 KB, for writing to a stream fast: lines are encoded straight into the chunk. */
-export function* chunks(c: Capture, size = 1 << 18): Generator<Buffer> {
-  let buf = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (let line = c.next(); line !== undefined; line = c.next()) {
-    // A UTF-16 unit never takes more than 3 bytes in UTF-8.
-    const room = typeof line === 'string' ? line.length * 3 + 1 : line.length + 1;
-    if (at + room > buf.length) {
-      if (at > 0) yield buf.subarray(0, at);
-      buf = Buffer.allocUnsafe(Math.max(size, room));
-      at = 0;
-    }
-    at += typeof line === 'string' ? buf.write(line, at) : line.copy(buf, at);
-    buf[at++] = 10;
-  }
-  if (at > 0) yield buf.subarray(0, at);
+/** The capture in chunks of about 256 KB, for writing to a stream fast. */
+export function* chunks(c: Capture): Generator<Buffer> {
+  const out = new Out();
+  while (c.write(out)) if (out.done.length) yield* out.done.splice(0);
+  yield* out.take();
 }
 
 /**
- * The capture written in real time: each line waits until the clock reaches
- * its event time (start the capture at the current time). Lines are yielded
- * in small batches; the consumer's pace (backpressure) is respected since the
- * generator only runs when pulled.
+ * The capture written in real time: each event waits until the clock reaches
+ * its time (start the capture at the current time). The generator only runs
+ * when pulled, so a slow reader slows it down (backpressure).
  */
 export async function* paced(c: Capture, now: () => number = nowMicros): AsyncGenerator<Buffer> {
-  let text = '';
-  for (let line = c.next(); line !== undefined; line = c.next()) {
+  const out = new Out(1 << 16);
+  while (c.write(out)) {
     const wait = c.time - now();
-    if (wait > 5000) {
-      if (text) yield Buffer.from(text);
-      text = '';
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait / 1000)));
-    }
-    if (typeof line === 'string') text += line + '\n';
-    else {
-      if (text) yield Buffer.from(text);
-      text = '';
-      yield Buffer.concat([line, Buffer.from('\n')]);
-    }
-    if (text.length >= 1 << 16) {
-      yield Buffer.from(text);
-      text = '';
+    if (wait > 5000 || out.done.length) {
+      yield* out.take();
+      if (wait > 5000) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait / 1000)));
     }
   }
-  if (text) yield Buffer.from(text);
+  yield* out.take();
 }
 
 /** The current time in microseconds since the epoch. */

@@ -1,4 +1,3 @@
-import type { LineEdit, Parts } from './generate.js';
 import type { Rng } from './rng.js';
 
 /** A malformed line; blank lines are counted apart, since parsers skip them without rejecting them. */
@@ -13,13 +12,15 @@ const BAD_DIDS = ['did:plc:', 'not-a-did', 'did:PLC:abc', 'did:plc:abc def', '',
 const NOT_OBJECTS = ['[1, 2, 3]', '"<binary>"', '42', 'null', 'true', '[]'];
 const BAD_BYTES = [[0xff], [0xc3, 0x28], [0xe3, 0x81], [0xed, 0xa0, 0x80], [0xc0, 0xaf]];
 
+type Obj = Record<string, unknown>;
+
 /**
- * A malformed line in the style of real captures, made from the event just
+ * A malformed line in the style of real captures, made from the line just
  * written: cut short, with invalid UTF-8 bytes, blank, with a bad DID, with a
  * field missing, a JSON value that is not an object, or nested too deep.
  * Every one but the blank line is rejected by bsky-parse.
  */
-export function malformed(rng: Rng, parts: Parts, line: string, build: (p: Parts, edit: LineEdit) => string): Malformed {
+export function malformed(rng: Rng, line: string, jetstream: boolean): Malformed {
   const r = rng.float();
   if (r < 0.25) {
     let cut = rng.int(1, line.length - 1);
@@ -33,14 +34,27 @@ export function malformed(rng: Rng, parts: Parts, line: string, build: (p: Parts
     return { line: Buffer.concat([bytes.subarray(0, at), Buffer.from(rng.pick(BAD_BYTES)), bytes.subarray(at)]), blank: false, kind: 'utf8' };
   }
   if (r < 0.52) return { line: rng.pick(['', '', '', ' ', '\t', '\r']), blank: true, kind: 'blank' };
-  if (r < 0.67) return { line: build(parts, { did: rng.pick(BAD_DIDS) }), blank: false, kind: 'did' };
-  if (r < 0.85) {
-    const keys = parts.info !== undefined ? ['did', 'time_us'] : parts.record === '' ? ['did', 'time_us', 'commit'] : ['timestamp', 'path', 'record', 'repo', 'did', 'time_us', 'commit'];
-    const jet = line.startsWith('{"did"') || line.startsWith('{"time_us"');
-    const own = keys.filter((k) => (jet ? ['did', 'time_us', 'commit'] : ['timestamp', 'path', 'record', 'repo']).includes(k));
-    return { line: build(parts, { omit: rng.pick(own) }), blank: false, kind: 'missing' };
+  const o = JSON.parse(line) as Obj;
+  const commit = (jetstream ? o.commit : o) as Obj | undefined;
+  if (r < 0.67) {
+    o[jetstream ? 'did' : 'repo'] = rng.pick(BAD_DIDS);
+    return { line: dumps(o, !jetstream), blank: false, kind: 'did' };
   }
-  if (r < 0.95 || parts.record === '') return { line: rng.pick(NOT_OBJECTS), blank: false, kind: 'not-object' };
+  if (r < 0.85) {
+    const keys = !jetstream ? ['timestamp', 'path', 'record', 'repo'] : commit ? ['did', 'time_us', 'commit'] : ['did', 'time_us'];
+    delete o[rng.pick(keys)];
+    return { line: dumps(o, !jetstream), blank: false, kind: 'missing' };
+  }
+  if (r < 0.95 || !commit?.record) return { line: rng.pick(NOT_OBJECTS), blank: false, kind: 'not-object' };
   const depth = rng.int(70, 200);
-  return { line: build(parts, { record: `{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}` }), blank: false, kind: 'deep' };
+  commit.record = { a: JSON.parse('['.repeat(depth) + ']'.repeat(depth)) };
+  return { line: dumps(o, !jetstream), blank: false, kind: 'deep' };
+}
+
+/** JSON as Python's json.dumps(ensure_ascii=False) prints it, or compact as Go does. */
+export function dumps(v: unknown, python: boolean): string {
+  if (!python) return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => dumps(x, true)).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${dumps(x, true)}`).join(', ')}}`;
+  return JSON.stringify(v);
 }

@@ -32,11 +32,6 @@ export function blob(y: Style, rng: Rng, mime: string, size: number): string {
   return `{"$type":"blob","ref":{"$link":"${randomCid(rng, true)}"},"mimeType":"${mime}","size":${size}}`;
 }
 
-/** follow and block records: the subject is a bare DID. */
-export function didRecord(y: Style, type: string, subject: string, createdAt: string): string {
-  return `{"$type"${y.c}"${type}"${y.s}"subject"${y.c}"${subject}"${y.s}"createdAt"${y.c}"${createdAt}"}`;
-}
-
 export function listItemRecord(y: Style, subject: string, createdAt: string, list: string): string {
   return `{"$type"${y.c}"app.bsky.graph.listitem"${y.s}"subject"${y.c}"${subject}"${y.s}"createdAt"${y.c}"${createdAt}"${y.s}"list"${y.c}"${list}"}`;
 }

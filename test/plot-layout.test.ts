@@ -109,13 +109,13 @@ test('plot series: adjacent points fold by sum, max or mean; the last group may 
   t.end();
 });
 
-test('plot series: columns in eighth blocks from 0, with y and x axes', (t) => {
+test('plot series: columns in eighth blocks from 0, with y and x axes, widened when points are few', (t) => {
   const { lines, group } = drawSeries(minutes([0, 1, 2, 4, 8]), { width: 50, height: 2, type: 'columns', agg: 'sum' });
   t.equal(group, 1);
   t.deepEqual(lines, [
-    '8 ┤    █',
-    '0 ┤ ▂▄██',
-    '  └─────',
+    '8 ┤                                ████████',
+    '0 ┤        ▂▂▂▂▂▂▂▂▄▄▄▄▄▄▄▄████████████████',
+    '  └────────────────────────────────────────',
     '   2025-03-16 13:00:00  2025-03-16 13:04:00',
   ]);
   t.end();
@@ -124,9 +124,9 @@ test('plot series: columns in eighth blocks from 0, with y and x axes', (t) => {
 test('plot series: negative columns hang below the zero line', (t) => {
   const { lines } = drawSeries(minutes([4, -4, 2]), { width: 40, height: 2, type: 'columns', agg: 'sum' });
   t.deepEqual(lines.slice(0, 3), [
-    ' 4 ┤█ ▄',
-    '-4 ┤ █',
-    '   └───',
+    ' 4 ┤████████        ▄▄▄▄▄▄▄▄',
+    '-4 ┤        ████████',
+    '   └────────────────────────',
   ]);
   t.end();
 });

@@ -38,8 +38,9 @@ export function drawSeries(points: Point[], opts: SeriesOptions): SeriesChart {
   let yw = 1;
   let group = 1;
   let values = raw;
+  let slots = 1;
   for (let pass = 0; pass < 3; pass++) {
-    const slots = Math.max(1, opts.width - yw - 2) * (opts.type === 'line' ? 2 : 1);
+    slots = Math.max(1, opts.width - yw - 2) * (opts.type === 'line' ? 2 : 1);
     group = groupSize(raw.length, slots);
     values = aggregate(raw, group, opts.agg);
     const bounds = opts.type === 'line' ? lineBounds(values, height) : columnBounds(values, height);
@@ -47,6 +48,9 @@ export function drawSeries(points: Point[], opts: SeriesOptions): SeriesChart {
     if (w <= yw) break;
     yw = w;
   }
+  // Few points: widen each column (up to 8 cells) so that ten minutes do not make a ten-cell chart.
+  const stretch = opts.type === 'columns' ? Math.max(1, Math.min(8, Math.floor(slots / values.length))) : 1;
+  if (stretch > 1) values = values.flatMap((v) => Array<number>(stretch).fill(v));
   const grid = opts.type === 'line' ? lineGrid(values, height) : columnGrid(values, height);
   const bounds = opts.type === 'line' ? lineBounds(values, height) : columnBounds(values, height);
   const lines = grid.map((row, r) => {

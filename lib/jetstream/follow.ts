@@ -53,6 +53,7 @@ export function followJetstream(o: FollowOptions): Follower {
   let retryTimer: NodeJS.Timeout | null = null;
   let batch: string[] = [];
   let batchCursor = 0;
+  let batchBytes = 0;
   let flushScheduled = false;
   let savedCursor = o.cursor;
   let saving: Promise<void> | null = null;
@@ -89,6 +90,8 @@ export function followJetstream(o: FollowOptions): Follower {
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (stopping || ws !== socket) return;
+      // A socket opened while stdout was still full starts paused too.
+      if (paused && !socket.isPaused) socket.pause();
       messageNo++;
       armIdle();
       const m = checkMessage(data, isBinary, o.maxMessage);
@@ -99,8 +102,11 @@ export function followJetstream(o: FollowOptions): Follower {
       }
       counts.events++;
       batch.push(m.line);
+      batchBytes += m.line.length;
       batchCursor = m.timeUs;
-      if (!flushScheduled) {
+      // Bounded batches keep the cursor close to what the reader has, and the strings small.
+      if (batchBytes >= 1 << 16) flush();
+      else if (!flushScheduled) {
         flushScheduled = true;
         setImmediate(flush);
       }
@@ -145,6 +151,7 @@ export function followJetstream(o: FollowOptions): Follower {
   function flush(): void {
     flushScheduled = false;
     if (batch.length === 0) return;
+    batchBytes = 0;
     const text = batch.join('');
     const cursor = batchCursor;
     batch = [];
@@ -154,18 +161,21 @@ export function followJetstream(o: FollowOptions): Follower {
       if (!err) counts.cursor = cursor;
       if (--pendingWrites === 0 && written) written();
     });
-    if (!room && !paused) {
-      paused = true;
-      clearIdle();
-      ws?.pause();
-      o.out.once('drain', () => {
-        paused = false;
-        if (ws) {
-          ws.resume();
-          rearm();
-        }
-      });
-    }
+    if (!room) pause();
+  }
+
+  function pause(): void {
+    ws?.pause();
+    if (paused) return;
+    paused = true;
+    clearIdle();
+    o.out.once('drain', () => {
+      paused = false;
+      if (ws) {
+        ws.resume();
+        rearm();
+      }
+    });
   }
 
   const saveTimer = o.cursorFile

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { EXIT_OK, fail, usageError, type ToolSpec } from '../cli/tool.js';
 import { oneLine } from '../cli/rejects.js';
 import { readCursorFile } from './cursor-file.js';
@@ -12,6 +14,9 @@ export function runJetstream(spec: ToolSpec, args: JetstreamArgs): void {
   const settings = settingsFromArgs(args);
   if (typeof settings === 'string') usageError(spec.name, settings);
   let cursor = settings.startCursor;
+  if (settings.cursorFile && !existsSync(dirname(resolve(settings.cursorFile)))) {
+    fail(spec.name, `--cursor-file ${settings.cursorFile}: no such directory ${dirname(resolve(settings.cursorFile))}`);
+  }
   if (cursor === undefined && settings.cursorFile) {
     try {
       cursor = readCursorFile(settings.cursorFile);

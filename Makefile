@@ -46,6 +46,12 @@ live: all
 	if [ -x ./bluesky ]; then ./bluesky | $(BIN)/handle-stream --spool $(SPOOL); \
 	else $(BIN)/bsky-gen --pace --rate 1000 | $(BIN)/handle-stream --spool $(SPOOL); fi
 
+# The live network without Python: Jetstream, resumed from a cursor file across restarts.
+JETSTREAM_URL ?= public
+jetstream: all
+	mkdir -p $(STATE)
+	$(BIN)/bsky-jetstream --url $(JETSTREAM_URL) --cursor-file $(STATE)/jetstream.cursor | $(BIN)/handle-stream --spool $(SPOOL)
+
 # Live demo: paced generator into handle-stream, periodic and charts every 30 s.
 live-demo: all
 	$(BIN)/bsky-gen --pace --rate 1000 --fast-likers 12 | $(BIN)/handle-stream --spool $(SPOOL) --status never & \
@@ -86,4 +92,4 @@ bench: all
 clean:
 	rm -rf dist tmp
 
-.PHONY: all test demo live live-demo periodic replay pipeline likes-per-minute show bench clean
+.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show bench clean

@@ -40,7 +40,7 @@ function capture(n: number, seed = 7): Message[] {
     }
     const c = rand();
     const collection = c < 0.55 ? 'app.bsky.feed.like' : c < 0.8 ? 'app.bsky.feed.post' : c < 0.9 ? 'app.bsky.graph.follow' : 'app.bsky.feed.repost';
-    const rkey = `3lk${i.toString(36).padStart(10, '2')}`;
+    const rkey = `3lk${i.toString(36).padStart(10, '0')}`; // '0' never starts a base-36 number, so keys stay unique
     const operation = rand() < 0.05 ? 'delete' : 'create';
     const commit: Record<string, unknown> = { rev: `rev${i}`, operation, collection, rkey };
     if (operation === 'create') {

@@ -1,7 +1,7 @@
 import type { Emit, LineTool } from '../cli/tool.js';
 import { wallMicros } from '../time.js';
 import { Dedupe } from './dedupe.js';
-import { isCommit } from './event.js';
+import { isCommit, type BskyEvent } from './event.js';
 import { parseEvent, type ParseOptions } from './parse-event.js';
 
 export interface ParseLinesOptions extends ParseOptions {
@@ -22,7 +22,7 @@ export function parseLines(opts: ParseLinesOptions): LineTool & { events: number
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;
       const e = r.event;
-      if (dedupe && isCommit(e) && dedupe.seen(eventKey(e.did, e.collection, e.rkey, e.op), wallMicros(e.time))) {
+      if (dedupe && dedupe.seen(identityOf(e), wallMicros(e.time))) {
         tool.duplicates++;
         return undefined;
       }
@@ -36,7 +36,12 @@ export function parseLines(opts: ParseLinesOptions): LineTool & { events: number
   return tool;
 }
 
-/** The identity of an event for dedupe: (DID, collection, rkey), and the operation so a delete is not taken for its create. */
-export function eventKey(did: string, collection: string, rkey: string, op: string): string {
-  return `${did} ${collection} ${rkey} ${op}`;
+/**
+ * The identity of an event for dedupe: (DID, collection, rkey), and the
+ * operation so that a delete is not taken for its create. Identity and
+ * account events have no rkey: the same DID, kind and time is the same event
+ * (a Jetstream rewind replays them).
+ */
+export function identityOf(e: BskyEvent): string {
+  return isCommit(e) ? `${e.did} ${e.collection} ${e.rkey} ${e.op}` : `${e.did} ${e.op} ${e.time}`;
 }

@@ -2,7 +2,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Dedupe } from '../events/dedupe.js';
-import { eventKey } from '../events/parse-lines.js';
+import { identityOf } from '../events/parse-lines.js';
+import type { BskyEvent } from '../events/event.js';
 import { wallMicros } from '../time.js';
 import { archiveDays, listSegments } from './segments.js';
 
@@ -25,10 +26,10 @@ export async function seedDedupe(spool: string, windowUs: number): Promise<{ ded
     let oldest = Infinity;
     for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
       try {
-        const e = JSON.parse(line) as { time: string; did: string; collection?: string; rkey?: string; op: string };
-        if (e.collection === undefined || e.rkey === undefined) continue;
+        const e = JSON.parse(line) as BskyEvent;
+        if (typeof e.time !== 'string' || typeof e.did !== 'string') continue;
         const us = wallMicros(e.time);
-        keys.push([eventKey(e.did, e.collection, e.rkey, e.op), us]);
+        keys.push([identityOf(e), us]);
         if (us > newest) newest = us;
         if (us < oldest) oldest = us;
       } catch {

@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Emit, LineTool } from '../cli/tool.js';
+import { nestedDeeper } from '../input/json-depth.js';
 
 export interface CsvOptions {
   /** Column order, each `key` or `key:header`; taken from the first row's keys when empty. */
@@ -47,6 +48,7 @@ export function csvLines(opts: CsvOptions): LineTool {
         return `invalid JSON: ${(err as Error).message}`;
       }
       if (row === null || typeof row !== 'object' || Array.isArray(row)) return 'not a JSON object';
+      if (nestedDeeper(row, 64)) return 'row nested deeper than 64 levels';
       batch.push(row as Record<string, unknown>);
       rows++;
       return undefined;

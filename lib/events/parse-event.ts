@@ -1,3 +1,4 @@
+import { nestedDeeper } from '../input/json-depth.js';
 import { canonicalTime } from '../time.js';
 import { OPS, type BskyEvent } from './event.js';
 
@@ -82,7 +83,7 @@ function commit(
   if (op !== 'delete') {
     if (!isObject(record)) return { reason: `${op} without a record object` };
     const maxDepth = opts.maxDepth ?? 64;
-    if (tooDeep(record, maxDepth)) return { reason: `record nested deeper than ${maxDepth} levels` };
+    if (nestedDeeper(record, maxDepth)) return { reason: `record nested deeper than ${maxDepth} levels` };
   }
   let time: string | undefined;
   if (opts.time === 'created') {
@@ -101,18 +102,6 @@ function commit(
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Depth check with bounded recursion: it stops as soon as the limit is passed. */
-function tooDeep(v: unknown, left: number): boolean {
-  if (v === null || typeof v !== 'object') return false;
-  if (left <= 0) return true;
-  if (Array.isArray(v)) {
-    for (const item of v) if (tooDeep(item, left - 1)) return true;
-    return false;
-  }
-  for (const key in v) if (tooDeep((v as Record<string, unknown>)[key], left - 1)) return true;
-  return false;
 }
 
 function short(v: unknown): string {

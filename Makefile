@@ -42,9 +42,11 @@ $(SAMPLE): | dist/.built
 	mv $@.part $@
 
 # Live: the take-home script when it is here, else a paced generator at 1,000 events/s. Ctrl-C stops it.
+# LIVE_EVENTS bounds the paced generator (the tests use it); unset, it runs until stopped.
+LIVE_EVENTS ?=
 live: all
 	if [ -x ./bluesky ]; then ./bluesky | $(BIN)/handle-stream --spool $(SPOOL); \
-	else $(BIN)/bsky-gen --pace --rate 1000 | $(BIN)/handle-stream --spool $(SPOOL); fi
+	else $(BIN)/bsky-gen --pace --rate 1000 $(if $(LIVE_EVENTS),--events $(LIVE_EVENTS)) | $(BIN)/handle-stream --spool $(SPOOL); fi
 
 # The live network without Python: Jetstream, resumed from a cursor file across restarts.
 JETSTREAM_URL ?= public
@@ -52,11 +54,10 @@ jetstream: all
 	mkdir -p $(STATE)
 	$(BIN)/bsky-jetstream --url $(JETSTREAM_URL) --cursor-file $(STATE)/jetstream.cursor | $(BIN)/handle-stream --spool $(SPOOL)
 
-# Live demo: paced generator into handle-stream, periodic and charts every 30 s.
+# Live demo: paced generator into handle-stream, periodic and charts every 30 s (examples/live-demo.sh). Ctrl-C stops it.
+LIVE_DIR ?= .
 live-demo: all
-	$(BIN)/bsky-gen --pace --rate 1000 --fast-likers 12 | $(BIN)/handle-stream --spool $(SPOOL) --status never & \
-	trap 'kill %1 2>/dev/null' EXIT; \
-	while sleep 30; do clear; $(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS); $(BIN)/bsky-plot $(METRICS)/*.csv; done
+	DIR=$(LIVE_DIR) bash examples/live-demo.sh
 
 # One roll-up of what handle-stream spooled since the last one (what cron or `watch -n 30` runs).
 periodic: all

@@ -37,7 +37,7 @@ const capture = new Capture(options);
 quietOnBrokenPipe();
 const report = (): void => void (opts.quiet || process.stderr.write(summary(spec.name, capture)));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (report(), process.exit(0)));
-await pipeline(opts.pace ? paced(capture) : chunks(capture), process.stdout).catch((err: NodeJS.ErrnoException) => {
+await pipeline(opts.pace ? paced(capture) : chunks(capture), process.stdout, { end: false }).catch((err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
   throw err;
 });

@@ -207,7 +207,9 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     if (out.length) yield take();
   }
   try {
-    await pipeline(produce, output);
+    // Never end our stdout: when it is a socket shared with the parent (a Node or
+    // Python caller), ending it shuts the socket down for every later writer too.
+    await pipeline(produce, output, { end: output !== process.stdout });
   } catch (err) {
     rejects.close();
     if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');

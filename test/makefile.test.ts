@@ -1,0 +1,107 @@
+import test from 'tape';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENV, ROOT, sh, tempDir } from './helpers.js';
+import { referenceCsvs } from './reference/capture.js';
+import { startFakeJetstream } from './fake-jetstream.js';
+
+// Every pipeline of the Makefile runs here (make test itself is what CI runs; make bench has test/bench.test.ts).
+const SPEC_FILES = ['likes-per-minutes.csv', 'fast-likers.csv', 'top-10-word.csv', 'posts-by-hour.csv', 'posts-by-weekday.csv'];
+const { dir, cleanup } = tempDir('bsky-make-');
+const CAPTURE = join(dir, 'capture.ndjson');
+const gen = spawnSync(join(ROOT, 'bin', 'bsky-gen'), ['-q', '--events', '20000', '--seed', '21', '--rate', '100', '--fast-likers', '4', '--engineering', '0.3', '--dup-rate', '0.01', '--bad-rate', '0.001'], { maxBuffer: 1 << 28 });
+writeFileSync(CAPTURE, gen.stdout);
+const lines: Buffer[] = [];
+for (let at = 0; at < gen.stdout.length;) {
+  const nl = gen.stdout.indexOf(10, at);
+  const end = nl < 0 ? gen.stdout.length : nl + 1;
+  lines.push(gen.stdout.subarray(at, end));
+  at = end;
+}
+const reference = referenceCsvs(lines);
+const make = (args: string): ReturnType<typeof sh> => sh(`make -s --no-print-directory ${args}`);
+const csvs = (folder: string): Record<string, string> => Object.fromEntries(SPEC_FILES.map((f) => [f, readFileSync(join(folder, f), 'utf8')]));
+const expected = Object.fromEntries(SPEC_FILES.map((f) => [f, reference[f]]));
+
+test('make pipeline: the five stream tools give the reference CSVs', (t) => {
+  const r = make(`pipeline CAPTURE=${CAPTURE} OUT=${dir}/pipeline`);
+  t.equal(r.code, 0, r.stderr);
+  t.deepEqual(csvs(join(dir, 'pipeline')), expected);
+  t.end();
+});
+
+test('make replay, then make periodic: the main job gives the same CSVs', (t) => {
+  const where = `SPOOL=${dir}/spool STATE=${dir}/state METRICS=${dir}/metrics`;
+  const r = make(`replay CAPTURE=${CAPTURE} ${where}`);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^periodic: \d+ new segments/m);
+  t.deepEqual(csvs(join(dir, 'metrics')), expected);
+  const again = make(`periodic ${where}`);
+  t.match(again.stdout, /^periodic: 0 new segments/);
+  t.deepEqual(csvs(join(dir, 'metrics')), expected);
+  t.end();
+});
+
+test('make likes-per-minute and make show draw charts', (t) => {
+  const lpm = make(`likes-per-minute CAPTURE=${CAPTURE}`);
+  t.equal(lpm.code, 0, lpm.stderr);
+  t.match(lpm.stdout, /stdin: likes by time/);
+  const show = make(`show METRICS=${dir}/metrics`);
+  t.equal(show.code, 0, show.stderr);
+  for (const f of SPEC_FILES) t.ok(show.stdout.includes(`${dir}/metrics/${f}`), `draws ${f}`);
+  t.end();
+});
+
+test('make demo: generates a sample, runs the main job, draws every metric', (t) => {
+  const r = make(`demo SAMPLE=${dir}/sample.ndjson SAMPLE_EVENTS=20000 SPOOL=${dir}/d-spool STATE=${dir}/d-state METRICS=${dir}/d-metrics`);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /periodic: \d+ new segments, 20000 events/);
+  for (const f of SPEC_FILES) t.ok(existsSync(join(dir, 'd-metrics', f)), f);
+  t.match(r.stdout, /top-10-word\.csv: count by word/);
+  t.end();
+});
+
+test('make live: without ./bluesky, a paced generator feeds handle-stream', (t) => {
+  const r = make(`live LIVE_EVENTS=2000 SPOOL=${dir}/live-spool`);
+  t.equal(r.code, 0, r.stderr);
+  const events = readdirSync(join(dir, 'live-spool')).filter((f) => f.startsWith('seg-'))
+    .reduce((n, f) => n + readFileSync(join(dir, 'live-spool', f), 'utf8').split('\n').filter(Boolean).length, 0);
+  t.equal(events, 2000);
+  t.end();
+});
+
+test('make live-demo: rounds of periodic and charts over a paced generator', (t) => {
+  const r = sh(`ROUNDS=1 INTERVAL=2 RATE=3000 make -s --no-print-directory live-demo LIVE_DIR=${dir}/ld`);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^periodic: \d+ new segments/m);
+  t.end();
+});
+
+test('make jetstream: Jetstream into handle-stream, resumed from a cursor file', async (t) => {
+  const events = Array.from({ length: 500 }, (_, i) => ({
+    did: `did:plc:u${i % 7}`, time_us: 1742131613000000 + i * 1000, kind: 'commit',
+    commit: { rev: `r${i}`, operation: 'create', collection: 'app.bsky.feed.like', rkey: `k${i}`, cid: 'c', record: { subject: { uri: 'at://did:plc:x/app.bsky.feed.post/p', cid: 'c' } } },
+  }));
+  const server = await startFakeJetstream(events, [{}]);
+  const child = spawn('make', ['-s', '--no-print-directory', 'jetstream', `JETSTREAM_URL=${server.url}`, `SPOOL=${dir}/js-spool`, `STATE=${dir}/js-state`], { cwd: ROOT, env: ENV, detached: true, stdio: 'ignore' });
+  const cursor = join(dir, 'js-state', 'jetstream.cursor');
+  for (let i = 0; i < 400 && !(existsSync(cursor) && readFileSync(cursor, 'utf8').includes(String(events[499].time_us))); i++) await new Promise((r) => setTimeout(r, 50));
+  process.kill(-child.pid!, 'SIGTERM');
+  await new Promise((r) => child.on('close', r));
+  // make exits at once on SIGTERM; handle-stream publishes its segment a moment later.
+  const spool = join(dir, 'js-spool');
+  const spooledLines = (): string[] => readdirSync(spool).filter((f) => f.startsWith('seg-'))
+    .flatMap((f) => readFileSync(join(spool, f), 'utf8').split('\n').filter(Boolean));
+  for (let i = 0; i < 200 && spooledLines().length < 500; i++) await new Promise((r) => setTimeout(r, 50));
+  await server.close();
+  const spooled = spooledLines();
+  t.equal(spooled.length, 500, 'every served event spooled once');
+  t.ok(existsSync(cursor), 'the cursor file is kept in STATE');
+  t.end();
+});
+
+test('make: cleanup', (t) => {
+  cleanup();
+  t.end();
+});

@@ -17,7 +17,7 @@ const spec: ToolSpec = {
     spool: { type: 'string', describe: 'spool folder that handle-stream writes', default: './spool' },
     state: { type: 'string', describe: 'state folder', default: './state' },
     metrics: { type: 'string', describe: 'folder of the metrics CSV files', default: './metrics' },
-    'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 2 },
+    'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1 },
     'lock-stale': { type: 'string', describe: 'a lock this old was left by a killed run and is taken over', default: '30s' },
     quiet: { type: 'boolean', describe: 'no summary line', default: false, alias: 'q' },
     ...metricOptions,

@@ -5,7 +5,7 @@ import { parseLines } from '../lib/events/parse-lines.js';
 import { recoverOrphans } from '../lib/spool/segments.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
-import { statusLine } from '../lib/spool/status-line.js';
+import { inputProgress, statusLine } from '../lib/spool/status-line.js';
 import { checkZone, parseDuration } from '../lib/time.js';
 
 const spec: ToolSpec = {
@@ -42,6 +42,7 @@ const { dedupe } = await seedDedupe(opts.spool, dedupeUs);
 const tool = parseLines({ tz: opts.tz, time: opts.time, dedupeUs, dedupe });
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
-const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(tool) : undefined;
-await runLines(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, tool, { output: spool, signal: stop.signal, appendRejects: true });
+const input = inputProgress(opts.files);
+const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(tool, input.report) : undefined;
+await runLines(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, tool, { output: spool, signal: stop.signal, appendRejects: true, onChunk: input.add });
 status?.stop();

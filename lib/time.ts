@@ -157,3 +157,11 @@ export function instantMs(time: string): number {
   }
   return wall - (zoneMinutes(zone) ?? 0) * 60_000;
 }
+
+/** A duration for people: `4.2 s`, `3.5 min`, `2.0 h`, `620.6 days`. */
+export function humanSeconds(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}

@@ -1,4 +1,4 @@
-import { instantMs } from '../time.js';
+import { humanSeconds, instantMs } from '../time.js';
 import type { RollupSummary } from './rollup.js';
 
 /** The one line periodic prints: what was new, how long it took, how fresh the newest event is. */
@@ -9,14 +9,7 @@ export function summaryLine(s: RollupSummary, seconds: number, now = Date.now())
     `${s.totalEvents} events in all`,
   ];
   if (s.rejected) parts.push(`${s.rejected} rejected`);
-  if (s.newest) parts.push(`newest event ${s.newest} (${age((now - instantMs(s.newest)) / 1000)} old)`);
+  if (s.newest) parts.push(`newest event ${s.newest} (${humanSeconds((now - instantMs(s.newest)) / 1000)} old)`);
   parts.push(`${s.files} CSV files written`);
   return `periodic: ${parts.join(', ')}`;
-}
-
-function age(seconds: number): string {
-  if (seconds < 120) return `${seconds.toFixed(1)} s`;
-  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
-  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} days`;
 }

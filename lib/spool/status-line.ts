@@ -1,4 +1,5 @@
-import { instantMs } from '../time.js';
+import { fstatSync, statSync } from 'node:fs';
+import { humanSeconds, instantMs } from '../time.js';
 
 interface Counted {
   events: number;
@@ -6,8 +7,12 @@ interface Counted {
   newest?: string;
 }
 
-/** Redraws one status line on stderr every 2 s: events/s, totals, duplicates, lag behind the clock. */
-export function statusLine(tool: Counted, everyMs = 2000): { stop(): void } {
+/**
+ * Redraws one status line on stderr every 2 s: events/s, totals, duplicates,
+ * lag behind the clock, and how much of the input files was read when their
+ * size is known (a replay).
+ */
+export function statusLine(tool: Counted, progress?: () => string, everyMs = 2000): { stop(): void } {
   let last = tool.events;
   let lastAt = Date.now();
   const timer = setInterval(() => {
@@ -15,8 +20,9 @@ export function statusLine(tool: Counted, everyMs = 2000): { stop(): void } {
     const rate = ((tool.events - last) * 1000) / Math.max(1, now - lastAt);
     last = tool.events;
     lastAt = now;
-    const lag = tool.newest ? `, lag ${((now - instantMs(tool.newest)) / 1000).toFixed(1)} s` : '';
-    process.stderr.write(`\r\x1b[K${tool.events.toLocaleString('en-US')} events (${Math.round(rate).toLocaleString('en-US')}/s), ${tool.duplicates} duplicates${lag}`);
+    const lag = tool.newest ? `, lag ${humanSeconds((now - instantMs(tool.newest)) / 1000)}` : '';
+    const done = progress?.() ?? '';
+    process.stderr.write(`\r\x1b[K${done}${tool.events.toLocaleString('en-US')} events (${Math.round(rate).toLocaleString('en-US')}/s), ${tool.duplicates} duplicates${lag}`);
   }, everyMs);
   timer.unref();
   return {
@@ -24,5 +30,23 @@ export function statusLine(tool: Counted, everyMs = 2000): { stop(): void } {
       clearInterval(timer);
       process.stderr.write('\r\x1b[K');
     },
+  };
+}
+
+/** Counts bytes read against the total size of the inputs when they are files (`< capture`, or named); else reports nothing. */
+export function inputProgress(files: string[]): { add: (bytes: number) => void; report: () => string } {
+  let total = 0;
+  try {
+    const stats = files.length ? files.map((f) => statSync(f)) : [fstatSync(0)];
+    if (stats.every((s) => s.isFile())) total = stats.reduce((n, s) => n + s.size, 0);
+  } catch {
+    total = 0;
+  }
+  let read = 0;
+  return {
+    add: (bytes) => {
+      read += bytes;
+    },
+    report: () => (total > 0 ? `${Math.min(100, (100 * read) / total).toFixed(1)}% of ${(total / 1e6).toFixed(0)} MB, ` : ''),
   };
 }

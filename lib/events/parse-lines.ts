@@ -22,7 +22,7 @@ export function parseLines(opts: ParseLinesOptions): LineTool & { events: number
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;
       const e = r.event;
-      if (dedupe && isCommit(e) && dedupe.seen(eventKey(e.did, e.collection, e.rkey, e.op), wallMicros(e.time))) {
+      if (dedupe && isCommit(e) && dedupe.seenParts(keyParts(e.did, e.collection, e.rkey, e.op), wallMicros(e.time))) {
         tool.duplicates++;
         return undefined;
       }
@@ -39,4 +39,15 @@ export function parseLines(opts: ParseLinesOptions): LineTool & { events: number
 /** The identity of an event for dedupe: (DID, collection, rkey), and the operation so a delete is not taken for its create. */
 export function eventKey(did: string, collection: string, rkey: string, op: string): string {
   return `${did} ${collection} ${rkey} ${op}`;
+}
+
+const parts = ['', '', '', ''];
+
+/** eventKey's parts in a reused array, for Dedupe.seenParts. */
+function keyParts(did: string, collection: string, rkey: string, op: string): string[] {
+  parts[0] = did;
+  parts[1] = collection;
+  parts[2] = rkey;
+  parts[3] = op;
+  return parts;
 }

@@ -28,6 +28,8 @@ export function checkZone(tz: string): string | undefined {
  * or in `tz` with its offset. Returns undefined when the time is invalid.
  */
 export function canonicalTime(input: unknown, tz?: string): string | undefined {
+  // Fast path: canonical text in the hour last validated (most lines) is its own canonical form.
+  if (typeof input === 'string' && input.length === 26 && input.startsWith(lastHour) && canonicalTail(input)) return input;
   if (typeof input === 'number') {
     if (!Number.isSafeInteger(input) || input < 0) return undefined;
     return formatInstant(input, tz);
@@ -42,10 +44,31 @@ export function canonicalTime(input: unknown, tz?: string): string | undefined {
   // Date.UTC rolls 2025-02-30 over into March: a changed field means an invalid date.
   if (back.getUTCDate() !== +d || back.getUTCMonth() !== +mo - 1 || +h > 23 || +mi > 59 || +s > 59) return undefined;
   const text = `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}`;
-  if (zone === undefined) return text;
+  if (zone === undefined) {
+    if (text === input) lastHour = text.slice(0, 13);
+    return text;
+  }
   const offsetMin = zoneMinutes(zone);
   if (offsetMin === undefined) return undefined;
   return formatInstant((wall - offsetMin * 60_000) * 1000 + +micros, tz);
+}
+
+/** `YYYY-MM-DDTHH` of the last canonical time validated in full, never valid text before one is. */
+let lastHour = '\u0000';
+
+/** Checks `:MM:SS.ffffff` at positions 13 to 25, as the full check would. */
+function canonicalTail(t: string): boolean {
+  if (t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46) return false;
+  const m1 = t.charCodeAt(14) - 48;
+  const s1 = t.charCodeAt(17) - 48;
+  if (m1 < 0 || m1 > 5 || s1 < 0 || s1 > 5 || !digit(t, 15) || !digit(t, 18)) return false;
+  for (let i = 20; i < 26; i++) if (!digit(t, i)) return false;
+  return true;
+}
+
+function digit(t: string, i: number): boolean {
+  const c = t.charCodeAt(i);
+  return c >= 48 && c <= 57;
 }
 
 function zoneMinutes(zone: string): number | undefined {
@@ -88,9 +111,19 @@ export function offsetAt(tz: string, ms: number): number {
 
 /** Wall microseconds of canonical time text (its clock fields read as UTC); NaN when malformed. */
 export function wallMicros(time: string): number {
-  // Fixed positions: YYYY-MM-DDTHH:MM:SS.ffffff, checked cheaply, no regex on the hot path.
-  if (time.length < 19 || time.charCodeAt(4) !== 45 || time.charCodeAt(10) !== 84 && time.charCodeAt(10) !== 32) return NaN;
-  const ms = Date.UTC(num(time, 0, 4), num(time, 5, 2) - 1, num(time, 8, 2), num(time, 11, 2), num(time, 14, 2), num(time, 17, 2));
+  let ms: number;
+  if (time.length >= 19 && time.startsWith(wallMinute) && digit(time, 17) && digit(time, 18)) {
+    // Same minute as the last call: skip Date.UTC, the costly part (Date.UTC is linear in the seconds).
+    ms = wallMinuteMs + ((time.charCodeAt(17) - 48) * 10 + time.charCodeAt(18) - 48) * 1000;
+  } else {
+    // Fixed positions: YYYY-MM-DDTHH:MM:SS.ffffff, checked cheaply, no regex on the hot path.
+    if (time.length < 19 || time.charCodeAt(4) !== 45 || time.charCodeAt(10) !== 84 && time.charCodeAt(10) !== 32) return NaN;
+    const minuteMs = Date.UTC(num(time, 0, 4), num(time, 5, 2) - 1, num(time, 8, 2), num(time, 11, 2), num(time, 14, 2));
+    ms = minuteMs + num(time, 17, 2) * 1000;
+    if (Number.isNaN(ms)) return NaN;
+    wallMinute = time.slice(0, 16);
+    wallMinuteMs = minuteMs;
+  }
   let micros = 0;
   if (time.charCodeAt(19) === 46) {
     let scale = 100_000;
@@ -102,6 +135,10 @@ export function wallMicros(time: string): number {
   }
   return ms * 1000 + micros;
 }
+
+/** The minute (`YYYY-MM-DDTHH:MM`, 16 characters) of the last wallMicros call and its Date.UTC. */
+let wallMinute = '\u0000';
+let wallMinuteMs = 0;
 
 function num(s: string, at: number, len: number): number {
   let n = 0;

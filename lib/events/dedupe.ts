@@ -15,6 +15,17 @@ export class Dedupe {
 
   /** True when the key was already seen; otherwise remembers it. `us` is the event's time in microseconds. */
   seen(key: string, us: number): boolean {
+    hashParts([key]);
+    return this.check(us);
+  }
+
+  /** Same as seen(parts.join(' '), us), without building the key. */
+  seenParts(parts: string[], us: number): boolean {
+    hashParts(parts);
+    return this.check(us);
+  }
+
+  private check(us: number): boolean {
     const gen = Math.floor(us / this.windowUs);
     if (gen > this.generation) {
       if (gen === this.generation + 1) {
@@ -28,8 +39,8 @@ export class Dedupe {
       }
       this.generation = gen;
     }
-    const h1 = hashA(key);
-    const h2 = hashB(key);
+    const h1 = hash1;
+    const h2 = hash2;
     if (this.current.has(h1, h2) || this.previous.has(h1, h2)) return true;
     this.current.add(h1, h2);
     return false;
@@ -91,16 +102,33 @@ class HashSet64 {
   }
 }
 
-function hashA(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return fmix(h);
-}
+let hash1 = 0;
+let hash2 = 0;
 
-function hashB(s: string): number {
-  let h = 0x9747b28c ^ s.length;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
-  return fmix(h);
+/**
+ * Two independent 32-bit hashes (FNV-1a and a murmur-style mix) of the parts
+ * joined by spaces, in one pass and without building the joined string;
+ * results in hash1 and hash2.
+ */
+function hashParts(parts: string[]): void {
+  let length = parts.length - 1;
+  for (const p of parts) length += p.length;
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ length;
+  for (let k = 0; k < parts.length; k++) {
+    if (k > 0) {
+      a = Math.imul(a ^ 32, 0x01000193);
+      b = Math.imul(b ^ 32, 0x5bd1e995) ^ (b >>> 15);
+    }
+    const s = parts[k];
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+    }
+  }
+  hash1 = fmix(a);
+  hash2 = fmix(b);
 }
 
 function fmix(h: number): number {

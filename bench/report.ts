@@ -1,0 +1,121 @@
+import { median, type Sample } from './measure.js';
+
+/** Samples by case name, in repetition order. */
+export type Results = Map<string, Sample[]>;
+
+export interface RunInfo {
+  machine: string;
+  date: string;
+  reps: number;
+  events: number;
+  newEvents: number;
+  history: number[];
+  seconds: number;
+}
+
+interface Row {
+  name: string;
+  what: string;
+  seconds: number;
+  events: number;
+  ratio?: string;
+  target?: string;
+  ok?: boolean;
+  rss: Record<string, number>;
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+const x2 = (r: number): string => `${r.toFixed(2)}x`;
+
+/** Per-repetition ratios a/b (each case ran next to its baseline), then their median. */
+function ratio(a: Sample[] | undefined, b: Sample[] | undefined): number | undefined {
+  if (!a?.length || !b?.length) return undefined;
+  const rs = a.slice(0, b.length).map((s, i) => s.seconds / b[i].seconds);
+  return median(rs);
+}
+
+function peak(samples: Sample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) for (const [k, v] of Object.entries(s.rss)) out[k] = Math.max(out[k] ?? 0, v);
+  return out;
+}
+
+/** Sums two cases run one after the other in each repetition (handle-stream, then periodic). */
+function chain(a: Sample[] | undefined, b: Sample[] | undefined): Sample[] | undefined {
+  if (!a?.length || !b?.length) return undefined;
+  return a.map((s, i) => ({ seconds: s.seconds + b[i].seconds, rss: { ...s.rss, ...b[i].rss } }));
+}
+
+/** The benchmark's report as Markdown: run facts, the table of medians and ratios, the targets. */
+export function report(results: Results, info: RunInfo): string {
+  const get = (k: string): Sample[] | undefined => results.get(k);
+  const rows: Row[] = [];
+  const checks: Array<[string, boolean]> = [];
+  const add = (name: string, what: string, samples: Sample[] | undefined, events: number, extra: Partial<Row> = {}): void => {
+    if (!samples?.length) return;
+    rows.push({ name, what, seconds: median(samples.map((s) => s.seconds)), events, rss: peak(samples), ...extra });
+  };
+  const vs = (r: number | undefined, base: string): string | undefined => (r === undefined ? undefined : `${x2(r)} ${base}`);
+  add('bare', 'split2 + JSON.parse loop (baseline)', get('bare'), info.events);
+  const ingest = ratio(get('ingest'), get('bare'));
+  const ingestRate = get('ingest') ? info.events / median(get('ingest')!.map((s) => s.seconds)) : undefined;
+  if (ingest !== undefined && ingestRate !== undefined) {
+    checks.push([`ingest: handle-stream at least 100,000 events/s (${n(ingestRate)})`, ingestRate >= 100_000]);
+    checks.push([`ingest: handle-stream within 1.5x of the bare loop (${x2(ingest)})`, ingest <= 1.5]);
+  }
+  add('ingest', 'handle-stream < capture', get('ingest'), info.events, { ratio: vs(ingest, 'bare'), target: '<= 1.5x, >= 100k ev/s', ok: ingest !== undefined && ingest <= 1.5 && (ingestRate ?? 0) >= 100_000 });
+  const replaySamples = chain(get('ingest'), get('replay-periodic'));
+  const replay = ratio(replaySamples, get('bare'));
+  add('replay', 'handle-stream, then periodic', replaySamples, info.events, { ratio: vs(replay, 'bare'), target: '<= 2x', ok: replay !== undefined && replay <= 2 });
+  if (replay !== undefined) checks.push([`replay: handle-stream then periodic within 2x of the bare loop (${x2(replay)})`, replay <= 2]);
+  const pipeBare = ratio(get('pipeline'), get('bare'));
+  const pipeJq = ratio(get('pipeline'), get('jq'));
+  const pipeRatio = [vs(pipeBare, 'bare'), vs(pipeJq, 'jq')].filter(Boolean).join(', ');
+  add('pipeline', 'bsky-parse | bsky-flatten --kinds like | bsky-metric likes-per-minute | bsky-csv | bsky-plot', get('pipeline'), info.events, {
+    ratio: pipeRatio, target: '<= 3x bare, < 1x jq', ok: pipeBare !== undefined && pipeBare <= 3 && (pipeJq === undefined || pipeJq < 1),
+  });
+  if (pipeBare !== undefined) checks.push([`pipeline: five tools within 3x of the bare loop (${x2(pipeBare)})`, pipeBare <= 3]);
+  if (pipeJq !== undefined) checks.push([`pipeline: five tools faster than jq (${x2(pipeJq)} of jq's time)`, pipeJq < 1]);
+  add('jq', `jq -r 'select(.path|startswith("app.bsky.feed.like/"))|.timestamp[0:16]' | sort | uniq -c`, get('jq'), info.events, { ratio: vs(ratio(get('jq'), get('bare')), 'bare') });
+  const top = Math.max(...info.history);
+  for (const h of info.history) {
+    const r = ratio(get(`refresh-${h}`), get('refresh-0'));
+    const isTop = h === top && h > 0;
+    add(`refresh-${h}`, `periodic after ${n(info.newEvents)} new events, ${n(h)} events of history`, get(`refresh-${h}`), info.newEvents, {
+      ratio: h === 0 ? undefined : vs(r, 'refresh-0'), target: isTop ? '<= 1.3x' : undefined, ok: isTop && r !== undefined ? r <= 1.3 : undefined,
+    });
+    if (isTop && r !== undefined) checks.push([`refresh: periodic with ${n(h)} events of history within 1.3x of no history (${x2(r)})`, r <= 1.3]);
+  }
+  for (const h of info.history) {
+    const r = ratio(get(`duckdb-${h}`), get(`refresh-${h}`));
+    const isTop = h === top && h > 0;
+    add(`duckdb-${h}`, `DuckDB recomputes 4 metrics from ${n(h + info.newEvents)} events`, get(`duckdb-${h}`), h + info.newEvents, {
+      ratio: vs(r, `refresh-${h}`), target: isTop ? '>= 20x' : undefined, ok: isTop && r !== undefined ? r >= 20 : undefined,
+    });
+    if (isTop && r !== undefined) checks.push([`refresh: periodic at least 20x faster than DuckDB over ${n(h)} events of history (${r.toFixed(1)}x)`, r >= 20]);
+  }
+  let maxRss = 0;
+  for (const [k, samples] of results) {
+    if (!/^(ingest|replay-periodic|refresh-)/.test(k)) continue;
+    for (const v of Object.values(peak(samples))) maxRss = Math.max(maxRss, v);
+  }
+  if (maxRss > 0) checks.push([`memory: peak RSS of handle-stream and periodic under 150 MB at every size (${maxRss.toFixed(0)} MB)`, maxRss < 150]);
+
+  const lines = [
+    '## Latest run',
+    '',
+    `- Machine: ${info.machine}`,
+    `- Date: ${info.date}; ${info.reps} repetitions per case, medians; the whole run took ${(info.seconds / 60).toFixed(1)} min`,
+    `- Capture: ${n(info.events)} generated events (take-home lines, seed 1, 0.1% duplicates); refresh: ${n(info.newEvents)} new events on histories of ${info.history.map(n).join(', ')} events`,
+    '',
+    '| case | what runs | median s | events/s | ratio | target | ok | peak RSS MB |',
+    '|---|---|---:|---:|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.what.replaceAll('|', '\\|')} | ${r.seconds.toFixed(2)} | ${n(r.events / r.seconds)} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'} | ${Object.entries(r.rss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} |`),
+    '',
+    'Targets:',
+    '',
+    ...checks.map(([what, ok]) => `- ${ok ? 'PASS' : 'FAIL'} ${what}`),
+    '',
+  ];
+  return lines.join('\n');
+}

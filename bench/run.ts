@@ -1,0 +1,154 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measure, step, type Proc, type Sample } from './measure.js';
+import { report, type Results } from './report.js';
+
+/**
+ * `make bench`: generates seeded captures (cached in bench/out/), runs every
+ * case several times, interleaving each case with its baseline, and prints a
+ * table of medians and ratios. --quick runs tiny sizes once (the smoke test).
+ */
+const OPTIONS = {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    out: { type: 'string' },
+    events: { type: 'string' },
+    history: { type: 'string' },
+    new: { type: 'string' },
+    cases: { type: 'string', default: 'replay,pipeline,jq,refresh,duckdb' },
+} as const;
+let o: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+try {
+  o = parseArgs({ options: OPTIONS }).values;
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\nUsage: node dist/bench/run.js [--quick] [--reps N] [--out DIR] [--events N] [--history N,N,N] [--new N] [--cases replay,pipeline,jq,refresh,duckdb]\n`);
+  process.exit(2);
+}
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const BIN = join(ROOT, 'bin');
+const NODE = process.execPath;
+const OUT = resolve(o.out ?? join(ROOT, 'bench', 'out'));
+const REPS = +(o.reps ?? (o.quick ? 1 : 3));
+const EVENTS = +(o.events ?? (o.quick ? 3000 : 1_000_000));
+const HISTORY = (o.history ?? (o.quick ? '0,3000,6000' : '0,1000000,10000000')).split(',').map(Number);
+const NEW = +(o.new ?? (o.quick ? 500 : 60_000));
+const CASES = new Set(o.cases.split(','));
+const WORK = join(OUT, 'work');
+const tool = (name: string, ...args: string[]): Proc => ({ label: name, argv: [join(BIN, name), ...args] });
+const log = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
+
+mkdirSync(OUT, { recursive: true });
+const startedAt = new Date();
+const load = loadavg()[0];
+const results: Results = new Map();
+const record = (name: string, s: Sample): void => {
+  results.set(name, [...(results.get(name) ?? []), s]);
+  log(`${name}: ${s.seconds.toFixed(2)} s`);
+};
+
+/** A seeded capture of `events` events, generated once and kept. */
+function capture(events: number, seed: number, start = '2025-03-16T12:00:00.000000'): string {
+  const path = join(OUT, `cap-${events}-s${seed}-${start.slice(0, 13)}.ndjson`);
+  if (existsSync(path)) return path;
+  log(`generating ${events} events (seed ${seed})`);
+  step([join(BIN, 'bsky-gen'), '-q', '--events', String(events), '--seed', String(seed), '--start', start, '--dup-rate', '0.001'], { stdout: `${path}.part` });
+  renameSync(`${path}.part`, path);
+  return path;
+}
+
+/** Fresh spool, state and metrics folders under dir. */
+function fresh(dir: string): { spool: string; state: string; metrics: string } {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return { spool: join(dir, 'spool'), state: join(dir, 'state'), metrics: join(dir, 'metrics') };
+}
+
+const periodic = (d: { spool: string; state: string; metrics: string }): Proc =>
+  tool('periodic', '-q', '--spool', d.spool, '--state', d.state, '--metrics', d.metrics);
+
+/** The history of `events` events: spooled by handle-stream and rolled up by periodic, once, kept in OUT. */
+function history(events: number, cap: () => string): string {
+  const dir = join(OUT, `history-${events}`);
+  if (existsSync(join(dir, 'done'))) return dir;
+  const d = fresh(`${dir}.part`);
+  if (events > 0) {
+    log(`building the history of ${events} events`);
+    step([join(BIN, 'handle-stream'), '-q', '--status', 'never', '--spool', d.spool], { stdin: cap() });
+    step(periodic(d).argv);
+  } else {
+    step(periodic(d).argv);
+  }
+  writeFileSync(join(`${dir}.part`, 'done'), '');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(`${dir}.part`, dir);
+  return dir;
+}
+
+const cap = capture(EVENTS, 1);
+const bare = (input: string): Sample => measure([{ label: 'bare loop', argv: [NODE, join(ROOT, 'dist', 'bench', 'bare.js')] }], { stdin: input });
+const hasJq = spawnSync('bash', ['-c', 'command -v jq'], { encoding: 'utf8' }).status === 0;
+
+for (let rep = 0; rep < REPS; rep++) {
+  log(`repetition ${rep + 1} of ${REPS}`);
+  record('bare', bare(cap));
+  if (CASES.has('replay')) {
+    const d = fresh(join(WORK, 'replay'));
+    record('ingest', measure([tool('handle-stream', '-q', '--status', 'never', '--spool', d.spool)], { stdin: cap }));
+    record('replay-periodic', measure([periodic(d)]));
+  }
+  if (CASES.has('pipeline')) {
+    record('pipeline', measure([
+      tool('bsky-parse', '-q'), tool('bsky-flatten', '-q', '--kinds', 'like'), tool('bsky-metric', '-q', 'likes-per-minute'),
+      tool('bsky-csv', '-q'), tool('bsky-plot'),
+    ], { stdin: cap, env: { COLUMNS: '80', NO_COLOR: '1' } }));
+  }
+  if (CASES.has('jq') && hasJq) {
+    record('jq', measure([
+      { label: 'jq', argv: ['jq', '-r', 'select(.path|startswith("app.bsky.feed.like/"))|.timestamp[0:16]'] },
+      { label: 'sort', argv: ['sort'] }, { label: 'uniq', argv: ['uniq', '-c'] },
+    ], { stdin: cap }));
+  }
+}
+
+if (CASES.has('refresh') || CASES.has('duckdb')) {
+  // The new events come after every history, so they are new minutes for each.
+  const newCap = capture(NEW, 2, '2025-03-17T00:00:00.000000');
+  const newSpool = join(OUT, `new-${NEW}-spool`);
+  if (!existsSync(join(newSpool, 'done'))) {
+    rmSync(newSpool, { recursive: true, force: true });
+    step([join(BIN, 'handle-stream'), '-q', '--status', 'never', '--spool', `${newSpool}.part`], { stdin: newCap });
+    writeFileSync(join(`${newSpool}.part`, 'done'), '');
+    renameSync(`${newSpool}.part`, newSpool);
+  }
+  const hists = HISTORY.map((h) => ({ events: h, dir: history(h, () => capture(h, 1)) }));
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const h of hists) {
+      if (CASES.has('refresh')) {
+        const d = fresh(join(WORK, 'refresh'));
+        // Hard links: a copy of any size in no time; periodic renames and unlinks, never writes into, a segment.
+        step(['cp', '-al', join(h.dir, 'spool'), d.spool]);
+        cpSync(join(h.dir, 'state'), d.state, { recursive: true });
+        cpSync(join(h.dir, 'metrics'), d.metrics, { recursive: true });
+        for (const f of readdirSync(newSpool)) if (f.startsWith('seg-')) step(['ln', join(newSpool, f), join(d.spool, f)]);
+        record(`refresh-${h.events}`, measure([periodic(d)]));
+      }
+      if (CASES.has('duckdb')) {
+        const files = h.events === 0 ? [newCap] : [capture(h.events, 1), newCap];
+        record(`duckdb-${h.events}`, measure([{ label: 'duckdb', argv: [NODE, join(ROOT, 'dist', 'bench', 'duck.js'), ...files] }]));
+      }
+    }
+  }
+}
+rmSync(WORK, { recursive: true, force: true });
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${type()} ${release()}, Node ${process.version}, load average ${load.toFixed(2)} at start`;
+const text = report(results, {
+  machine, date: startedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', reps: REPS, events: EVENTS, newEvents: NEW, history: HISTORY,
+  seconds: (Date.now() - startedAt.getTime()) / 1000,
+});
+writeFileSync(join(OUT, 'latest.md'), text);
+process.stdout.write(text);

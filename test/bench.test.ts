@@ -1,0 +1,42 @@
+import test from 'tape';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, tempDir } from './helpers.js';
+
+const RUN = join(ROOT, 'dist', 'bench', 'run.js');
+
+test('bench: --quick runs every case on a tiny capture and prints the table and the targets', (t) => {
+  const { dir, cleanup } = tempDir('bsky-bench-test-');
+  const r = spawnSync(process.execPath, [RUN, '--quick', '--out', dir], { encoding: 'utf8', cwd: ROOT });
+  t.equal(r.status, 0, 'exit 0');
+  t.match(r.stdout, /^## Latest run\n/);
+  t.match(r.stdout, /\| case \| what runs \| median s \| events\/s \| ratio \|/);
+  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000']) {
+    t.match(r.stdout, new RegExp(`\\n\\| ${name} \\|`), `a row for ${name}`);
+  }
+  t.match(r.stdout, /\nTargets:\n\n- (PASS|FAIL) ingest:/);
+  t.match(r.stdout, /peak RSS of handle-stream and periodic/);
+  t.match(r.stderr, /bench: repetition 1 of 1\n/, 'progress goes to stderr');
+  t.equal(readFileSync(join(dir, 'latest.md'), 'utf8'), r.stdout, 'the report is kept in latest.md');
+  t.notOk(existsSync(join(dir, 'work')), 'the work folder is removed');
+  cleanup();
+  t.end();
+});
+
+test('bench: --cases runs only the cases named', (t) => {
+  const { dir, cleanup } = tempDir('bsky-bench-test-');
+  const r = spawnSync(process.execPath, [RUN, '--quick', '--out', dir, '--cases', 'replay'], { encoding: 'utf8', cwd: ROOT });
+  t.equal(r.status, 0, 'exit 0');
+  t.match(r.stdout, /\n\| ingest \|/);
+  t.doesNotMatch(r.stdout, /\n\| (pipeline|refresh-0|duckdb-0) \|/);
+  cleanup();
+  t.end();
+});
+
+test('bench: an unknown option is refused', (t) => {
+  const r = spawnSync(process.execPath, [RUN, '--nope'], { encoding: 'utf8', cwd: ROOT });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /^bench: Unknown option '--nope'.*\nUsage: /);
+  t.end();
+});

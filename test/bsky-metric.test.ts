@@ -78,7 +78,7 @@ test('bsky-metric: --state across two runs equals one run over the whole', (t) =
   t.ok(existsSync(state), 'state saved');
   const saved = JSON.parse(readFileSync(state, 'utf8'));
   t.equal(saved.format, 'bsky-metric-state');
-  t.deepEqual(saved.metrics['fast-likers'].params, { minLikes: 50, within: 60_000_000, lateness: 300_000_000 });
+  t.deepEqual(saved.metrics['fast-likers'].params, { minLikes: 50, within: 60_000_000, lateness: 60_000_000 });
   const two = run('bsky-metric', ['-q', '--state', state, 'all'], lines.slice(40).join(''));
   t.equal(two.stdout, one);
   const only = run('bsky-metric', ['-q', '--state', state, 'fast-likers'], '');

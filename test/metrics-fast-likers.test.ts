@@ -100,7 +100,7 @@ test('fast-likers: a state carries its parameters; loading it with others is an 
   const saved = JSON.parse(JSON.stringify(fastLikers.save(run(burst('did:plc:a', 50, T0, 1e6)).state)));
   t.equal(saved.metric, 'fast-likers');
   t.equal(saved.version, 1);
-  t.deepEqual(saved.params, { minLikes: 50, within: 60_000_000, lateness: 300_000_000 });
+  t.deepEqual(saved.params, { minLikes: 50, within: 60_000_000, lateness: 60_000_000 });
   t.deepEqual(fastLikers.result(fastLikers.load(saved, params)), [{ user_id: 'did:plc:a', likes: 50 }]);
   t.throws(() => fastLikers.load(saved, parseParams({ within: '30s' })), (e: Error) => e instanceof StateError && /made with --within 1m, this run has --within 30s/.test(e.message));
   t.throws(() => fastLikers.load({ ...saved, version: 9 }, params), /version 9/);

@@ -40,7 +40,7 @@ export const fastLikers = defineMetric<FastLikersState, Saved>({
   params: [
     { flag: 'min-likes', key: 'minLikes', type: 'count', default: 50, describe: 'fast-likers: at least this many likes…', state: true },
     { flag: 'within', key: 'within', type: 'duration', default: '60s', describe: 'fast-likers: …inside a window this long, [t, t+within)', state: true },
-    { flag: 'lateness', key: 'lateness', type: 'duration', default: '5m', describe: 'fast-likers: a like older than the newest like minus this is late: counted, not folded in (0: likes must come in order)', state: true, zero: true },
+    { flag: 'lateness', key: 'lateness', type: 'duration', default: '1m', describe: 'fast-likers: a like older than the newest like minus this is late: counted, not folded in (0: likes must come in order)', state: true, zero: true },
   ],
   file: () => 'fast-likers.csv',
   create: createState,

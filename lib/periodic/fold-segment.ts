@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import type { Metric } from '../metrics/metric.js';
 import { LineSplitter, type LineRef } from '../input/split-lines.js';
 import type { BskyEvent } from '../events/event.js';
-import { flatten, kindOf, type FlatRow } from '../rows/flatten.js';
+import { flatten } from '../rows/flatten.js';
+import { envelopeRow } from '../rows/envelope.js';
 
 export interface FoldCounts {
   events: number;
@@ -56,33 +57,3 @@ export async function foldSegment(
   splitter.end();
   return counts;
 }
-
-const HEAD = ['{"time":"', '","did":"', '","op":"', '","collection":"'];
-const OPS = new Set(['create', 'update', 'delete']);
-
-/**
- * The row of a canonical line read from its head, for lines the metrics need
- * nothing more from (any collection but posts); undefined otherwise. A value
- * with a backslash (an escape) is left to the full parse.
- */
-export function envelopeRow(text: string): FlatRow | undefined {
-  const values: string[] = [];
-  let at = 0;
-  for (const key of HEAD) {
-    if (text.slice(at, at + key.length) !== key) return undefined;
-    at += key.length;
-    const end = text.indexOf('"', at);
-    if (end < 0) return undefined;
-    const value = text.slice(at, end);
-    if (value.includes('\\')) return undefined;
-    // A slice keeps its whole parent alive (the decoded chunk); metric state keeps DIDs: copy.
-    values.push((' ' + value).slice(1));
-    at = end;
-  }
-  const [time, did, op, collection] = values;
-  if (collection === POSTS || !OPS.has(op) || text.slice(at, at + 9) !== '","rkey":') return undefined;
-  return { time, kind: kindOf(collection), op, did };
-}
-
-/** Posts carry what top-words and top-langs read (text, langs): their lines are parsed whole. */
-const POSTS = 'app.bsky.feed.post';

@@ -1,6 +1,7 @@
 import type { Emit, LineTool } from '../cli/tool.js';
 import { parseEvent, type ParseOptions } from '../events/parse-event.js';
-import { flatten, pick, type FlatRow } from './flatten.js';
+import { envelope } from './envelope.js';
+import { flatten, kindOf, pick, type FlatRow } from './flatten.js';
 
 export interface FlattenOptions extends ParseOptions {
   /** Keep only these kinds (like, post, …); all when empty. */
@@ -19,6 +20,15 @@ export function flattenLines(opts: FlattenOptions): LineTool {
   let filtered = 0;
   return {
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
+      // bsky-parse output whose kind or op is not wanted is counted out without parsing it:
+      // most of the cost of a --kinds like pipeline was parsing the follows and posts it drops.
+      if (kinds || ops) {
+        const head = envelope(text);
+        if (head !== undefined && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
+          filtered++;
+          return undefined;
+        }
+      }
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;
       const row = flatten(r.event);

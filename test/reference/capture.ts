@@ -68,7 +68,7 @@ export function referenceCsvs(lines: Buffer[]): Record<string, string> {
   const { rows } = referenceRows(lines);
   return {
     'events-per-minute.csv': csv(naive.eventsPerMinute(rows), ['time', 'events']),
-    'fast-likers.csv': csv(naive.fastLikers(rows, 50, 60_000_000, 300_000_000).rows, ['user_id', 'likes']),
+    'fast-likers.csv': csv(naive.fastLikers(rows, 50, 60_000_000, 60_000_000).rows, ['user_id', 'likes']),
     'likes-per-minutes.csv': csv(naive.likesPerMinute(rows), ['time', 'likes']),
     'posts-by-hour.csv': csv(naive.postsByHour(rows), ['hour', 'posts']),
     'posts-by-weekday.csv': csv(naive.postsByWeekday(rows), ['weekday', 'posts']),

@@ -90,7 +90,12 @@ show: all
 bench: all
 	node dist/bench/run.js
 
+# The five-tool pipeline on 1 million generated events against the naive reference, with peak RSS (about 2 minutes).
+VERIFY_EVENTS ?= 1000000
+verify-1m: all
+	node dist/test/slow/pipeline-1m.js $(VERIFY_EVENTS)
+
 clean:
 	rm -rf dist tmp
 
-.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show bench clean
+.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show bench verify-1m clean

@@ -64,7 +64,7 @@ const CAPTURE = capture(8000);
 const METRIC = new Set(['app.bsky.feed.like', 'app.bsky.feed.post']);
 /** What the stand-in serves with the default collections: likes, posts, identity and account events. */
 const SERVED = CAPTURE.filter((m) => m.kind !== 'commit' || METRIC.has((m.commit as { collection: string }).collection));
-const FAST = ['--backoff-base', '50ms', '--backoff-cap', '200ms', '--save-every', '100ms'];
+const FAST = ['--backoff-base', '50ms', '--backoff-cap', '200ms', '--save-every', '100ms', '--healthy-after', '2s'];
 
 interface Ran {
   stdout: string;

@@ -119,6 +119,15 @@ test('bsky-parse: 100,000-deep nesting is rejected, not a crash', (t) => {
   t.end();
 });
 
+test('bsky-parse: --max-depth sets how deep a record may nest', (t) => {
+  const nested = line(takeHome({ record: { a: { b: { c: { d: 1 } } } } }));
+  t.equal(ndjson(run('bsky-parse', ['-q'], nested).stdout).length, 1, 'four levels pass the default of 64');
+  const r = run('bsky-parse', ['--max-depth', '3'], nested);
+  t.equal(r.stdout, '');
+  t.match(r.stderr, /stdin:1: record nested deeper than 3 levels/);
+  t.end();
+});
+
 test('bsky-parse: --strict stops at the first bad line with status 1', (t) => {
   const r = run('bsky-parse', ['--strict'], line(takeHome()) + 'nope\n' + line(takeHome({ path: 'app.bsky.feed.like/k9' })));
   t.equal(r.code, 1);

@@ -101,6 +101,13 @@ test('make jetstream: Jetstream into handle-stream, resumed from a cursor file',
   t.end();
 });
 
+test('make verify-1m (on 20,000 events here): the five-tool pipeline equals the naive reference, under 150 MB a process', (t) => {
+  const r = make('verify-1m VERIFY_EVENTS=20000');
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /20000 events: the pipeline equals the reference, every process under 150 MB\n$/);
+  t.end();
+});
+
 test('make: cleanup', (t) => {
   cleanup();
   t.end();

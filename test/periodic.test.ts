@@ -153,14 +153,14 @@ test('periodic: options, a bad spool line, metric parameters, and a state made w
   const { dir, cleanup } = tempDir();
   mkdirSync(join(dir, 'sp'));
   writeFileSync(join(dir, 'sp', 'seg-20250316T000000000Z-1-000001.ndjson'), Buffer.concat(lines.slice(0, 50)).toString() + 'not json\n');
-  const args = ['--spool', 'sp', '--state', 'st', '--metrics', 'out', '--archive-days', '0', '--min-likes', '3', '--within', '10s', '--keyword', 'engineering', '--top', '5'];
+  const args = ['--spool', 'sp', '--state', 'st', '--metrics', 'out', '--archive-days', '0', '--min-likes', '3', '--within', '10s', '--lateness', '30s', '--keyword', 'engineering', '--top', '5'];
   // Raw capture lines are not canonical events; periodic reports them instead of guessing.
   const p = run('periodic', args, '', { cwd: dir });
   t.equal(p.code, 0);
   t.match(p.stderr, /periodic: seg-20250316T000000000Z-1-000001.ndjson:\d+: /);
   t.ok(existsSync(join(dir, 'out', 'top-5-word.csv')), '--top 5 names the file');
   t.equal(readdirSync(join(dir, 'sp')).filter((f) => f.startsWith('seg-')).length, 0, '--archive-days 0 deletes processed segments');
-  const other = run('periodic', ['--spool', 'sp', '--state', 'st', '--metrics', 'out', '--min-likes', '4'], '', { cwd: dir });
+  const other = run('periodic', ['--spool', 'sp', '--state', 'st', '--metrics', 'out', '--min-likes', '4', '--within', '10s', '--lateness', '30s'], '', { cwd: dir });
   t.equal(other.code, 1);
   t.match(other.stderr, /^periodic: .*--min-likes 3.*--min-likes 4.*move st away/);
   t.equal(run('periodic', ['extra']).code, 2);

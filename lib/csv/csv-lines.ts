@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../input/json-object.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Emit, LineTool } from '../cli/tool.js';
 import { nestedDeeper } from '../input/json-depth.js';
@@ -41,15 +42,10 @@ export function csvLines(opts: CsvOptions): LineTool {
   };
   return {
     line(text: string): string | undefined {
-      let row: unknown;
-      try {
-        row = JSON.parse(text);
-      } catch (err) {
-        return `invalid JSON: ${(err as Error).message}`;
-      }
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) return 'not a JSON object';
-      if (nestedDeeper(row, 64)) return 'row nested deeper than 64 levels';
-      batch.push(row as Record<string, unknown>);
+      const parsed = parseJsonObject(text);
+      if (parsed.reason !== undefined) return parsed.reason;
+      if (nestedDeeper(parsed.object, 64)) return 'row nested deeper than 64 levels';
+      batch.push(parsed.object);
       rows++;
       return undefined;
     },

@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../input/json-object.js';
 import { nestedDeeper } from '../input/json-depth.js';
 import { canonicalTime } from '../time.js';
 import { OPS, type BskyEvent } from './event.js';
@@ -21,14 +22,8 @@ const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/;
  * the take-home script's lines, Jetstream lines, or our own canonical events.
  */
 export function parseEvent(text: string, opts: ParseOptions = {}): ParseResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { reason: `invalid JSON: ${(err as Error).message}` };
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { reason: 'not a JSON object' };
-  return fromObject(value as Record<string, unknown>, opts);
+  const parsed = parseJsonObject(text);
+  return parsed.reason !== undefined ? parsed : fromObject(parsed.object, opts);
 }
 
 /** Same as parseEvent, for an already parsed object. */

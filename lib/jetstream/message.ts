@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../input/json-object.js';
 import { isUtf8 } from 'node:buffer';
 
 /** A checked Jetstream message: the line to write and its cursor, or why it is skipped. */
@@ -17,14 +18,9 @@ export function checkMessage(data: Buffer, isBinary: boolean, maxBytes: number):
   if (isBinary) return { reason: `binary frame (${data.length} bytes)` };
   if (!isUtf8(data)) return { reason: 'invalid UTF-8' };
   const text = data.toString('utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { reason: `invalid JSON: ${(err as Error).message}` };
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { reason: 'not a JSON object' };
-  const o = value as Record<string, unknown>;
+  const parsed = parseJsonObject(text);
+  if (parsed.reason !== undefined) return parsed;
+  const o = parsed.object;
   if (typeof o.kind !== 'string' || !KINDS.has(o.kind)) return { reason: `unknown kind: ${short(o.kind)}` };
   if (!Number.isSafeInteger(o.time_us) || (o.time_us as number) <= 0) return { reason: `invalid time_us: ${short(o.time_us)}` };
   // A pretty-printed message would break NDJSON: one message, one line.

@@ -124,40 +124,12 @@ export function showParam(p: ParamSpec, value: unknown): string {
 
 let lastRow: FlatRow | undefined;
 let lastUs = NaN;
-let minutePrefix = '\u0000';
-let minuteUs = NaN;
 
-/**
- * Wall microseconds of a row's time, computed once per row however many
- * metrics ask. Consecutive rows mostly share their minute, so the date part
- * (`YYYY-MM-DDTHH:MM`, the costly Date.UTC) is reused and only seconds and
- * fraction are read; anything unusual goes through wallMicros.
- */
+/** Wall microseconds of a row's time, computed once per row however many metrics ask (wallMicros caches the minute). */
 export function rowMicros(row: FlatRow): number {
-  if (row === lastRow) return lastUs;
-  lastRow = row;
-  const time = row.time;
-  if (time.length >= 19 && time.startsWith(minutePrefix) && time.charCodeAt(16) === 58) {
-    const s1 = time.charCodeAt(17) - 48;
-    const s2 = time.charCodeAt(18) - 48;
-    if (s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9) {
-      let micros = 0;
-      if (time.charCodeAt(19) === 46) {
-        let scale = 100_000;
-        for (let i = 20; i < 26 && i < time.length; i++, scale /= 10) {
-          const c = time.charCodeAt(i) - 48;
-          if (c < 0 || c > 9) break;
-          micros += c * scale;
-        }
-      }
-      return (lastUs = minuteUs + (s1 * 10 + s2) * 1_000_000 + micros);
-    }
-  }
-  lastUs = wallMicros(time);
-  const us = Number.isNaN(lastUs) ? NaN : wallMicros(time.slice(0, 16) + ':00');
-  if (!Number.isNaN(us)) {
-    minutePrefix = time.slice(0, 16);
-    minuteUs = us;
+  if (row !== lastRow) {
+    lastRow = row;
+    lastUs = wallMicros(row.time);
   }
   return lastUs;
 }

@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../input/json-object.js';
 import { existsSync, readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import type { Emit, LineTool } from '../cli/tool.js';
@@ -98,16 +99,12 @@ export function metricLines(metrics: Array<Metric<any>>, states: Map<Metric<any>
   const tool = {
     rows: 0,
     line(text: string): string | undefined {
-      let v: unknown;
-      try {
-        v = JSON.parse(text);
-      } catch (err) {
-        return `invalid JSON: ${(err as Error).message}`;
-      }
-      const reason = checkRow(v);
+      const parsed = parseJsonObject(text);
+      if (parsed.reason !== undefined) return parsed.reason;
+      const reason = checkRow(parsed.object);
       if (reason !== undefined) return reason;
       tool.rows++;
-      for (const [m, s] of all) m.add(s, v as FlatRow);
+      for (const [m, s] of all) m.add(s, parsed.object as unknown as FlatRow);
       return undefined;
     },
     end(emit: Emit): void {

@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../input/json-object.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import { secondLabel, wallMicros } from '../time.js';
 import { keysOf, valuesOf } from './row-keys.js';
@@ -39,14 +40,9 @@ export function windowLines(opts: WindowLinesOptions): LineTool & { rows: number
     partlyLate: 0,
     filtered: 0,
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
-      let row: unknown;
-      try {
-        row = JSON.parse(text);
-      } catch (err) {
-        return `invalid JSON: ${(err as Error).message}`;
-      }
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) return 'not a JSON object';
-      const r = row as Record<string, unknown>;
+      const parsed = parseJsonObject(text);
+      if (parsed.reason !== undefined) return parsed.reason;
+      const r = parsed.object;
       if (typeof r.time !== 'string') return r.time === undefined ? 'row without a time' : `invalid time: ${short(r.time)}`;
       const us = wallMicros(r.time);
       if (Number.isNaN(us)) return `invalid time: ${short(r.time)}`;

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /** Where a physical line came from: the source name as users see it and its 1-based number. */
 export interface LineRef {
@@ -111,13 +111,14 @@ export class LineSplitter {
 
   private region(buf: Buffer): void {
     if (isUtf8(buf)) {
-      // Fast path: the whole region is valid text; split the string, not the bytes.
-      const text = buf.toString('utf8');
+      // Fast path: the whole region is valid text. Each line is decoded on its
+      // own: one non-ASCII post would make the whole region a two-byte string,
+      // and JSON.parse and JSON.stringify are slower on those for every line.
       let from = 0;
       for (;;) {
-        const nl = text.indexOf('\n', from);
-        const line = nl < 0 ? text.slice(from) : text.slice(from, nl);
-        this.text(line, false);
+        const nl = buf.indexOf(NL, from);
+        const end = nl < 0 ? buf.length : nl;
+        this.text(buf.toString(isAscii(buf.subarray(from, end)) ? 'latin1' : 'utf8', from, end), false);
         if (nl < 0) return;
         from = nl + 1;
       }

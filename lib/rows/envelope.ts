@@ -12,22 +12,27 @@ export const POSTS = 'app.bsky.feed.post';
  * shape or a value holds an escape (then parse it whole).
  */
 export function envelope(text: string): { time: string; did: string; op: string; collection: string } | undefined {
-  const values: string[] = [];
-  let at = 0;
-  for (const key of HEAD) {
-    if (text.slice(at, at + key.length) !== key) return undefined;
-    at += key.length;
-    const end = text.indexOf('"', at);
-    if (end < 0) return undefined;
-    const value = text.slice(at, end);
-    if (value.includes('\\')) return undefined;
-    // A slice keeps its whole parent alive (the decoded chunk), and metric state keeps DIDs: copy.
-    values.push((' ' + value).slice(1));
-    at = end;
-  }
-  const [time, did, op, collection] = values;
-  if (!OPS.has(op) || text.slice(at, at + 9) !== '","rkey":') return undefined;
-  return { time, did, op, collection };
+  // Straight-line code: this runs for most spooled lines.
+  if (!text.startsWith(HEAD[0])) return undefined;
+  let at = HEAD[0].length;
+  let end = text.indexOf('"', at);
+  const time = text.slice(at, end);
+  if (end < 0 || text.slice(end, end + HEAD[1].length) !== HEAD[1]) return undefined;
+  at = end + HEAD[1].length;
+  end = text.indexOf('"', at);
+  const did = text.slice(at, end);
+  if (end < 0 || text.slice(end, end + HEAD[2].length) !== HEAD[2]) return undefined;
+  at = end + HEAD[2].length;
+  end = text.indexOf('"', at);
+  const op = text.slice(at, end);
+  if (end < 0 || !OPS.has(op) || text.slice(end, end + HEAD[3].length) !== HEAD[3]) return undefined;
+  at = end + HEAD[3].length;
+  end = text.indexOf('"', at);
+  const collection = text.slice(at, end);
+  if (end < 0 || text.slice(end, end + 9) !== '","rkey":') return undefined;
+  if (time.includes('\\') || did.includes('\\') || collection.includes('\\')) return undefined;
+  // A slice keeps its whole parent alive (the decoded chunk), and metric state keeps DIDs: copy.
+  return { time, did: (' ' + did).slice(1), op, collection };
 }
 
 /**

@@ -43,6 +43,6 @@ const tool = parseLines({ tz: opts.tz, time: opts.time, dedupeUs, dedupe });
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
 const input = inputProgress(opts.files);
-const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(tool, input.report) : undefined;
+const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(tool, input) : undefined;
 await runLines(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, tool, { output: spool, signal: stop.signal, appendRejects: true, onChunk: input.add });
 status?.stop();

@@ -11,9 +11,10 @@ test('status line: progress is the share of the named files read so far', (t) =>
   writeFileSync(join(dir, 'b'), 'x'.repeat(1_000_000));
   const p = inputProgress([join(dir, 'a'), join(dir, 'b')]);
   t.equal(p.report(), '0.0% of 4 MB, ');
-  p.add(1_000_000);
+  p.add(1_000_000, 2);
   t.equal(p.report(), '25.0% of 4 MB, ');
-  p.add(5_000_000);
+  t.equal(p.rejected, 2, 'and the lines rejected so far');
+  p.add(5_000_000, 2);
   t.equal(p.report(), '100.0% of 4 MB, ', 'never past 100%');
   t.equal(inputProgress([join(dir, 'missing')]).report(), '', 'unknown size: no percentage');
   cleanup();

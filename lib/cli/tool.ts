@@ -131,8 +131,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Append to the rejects file instead of replacing it (a long-running spooler). */
   appendRejects?: boolean;
-  /** Told the size of every input chunk read, for progress reports. */
-  onChunk?: (bytes: number) => void;
+  /** Told the size of every input chunk read and the lines rejected so far, for progress reports. */
+  onChunk?: (bytes: number, rejected: number) => void;
 }
 
 /** What runLines counted: every physical line is one of handled, rejected or blank. */
@@ -190,7 +190,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
       try {
         for await (const chunk of input) {
           splitter.push(chunk as Buffer);
-          run.onChunk?.((chunk as Buffer).length);
+          run.onChunk?.((chunk as Buffer).length, rejects.count);
           tool.flush?.(emit);
           if (out.length) yield take();
           if (run.signal?.aborted) break;

@@ -12,7 +12,7 @@ interface Counted {
  * lag behind the clock, and how much of the input files was read when their
  * size is known (a replay).
  */
-export function statusLine(tool: Counted, progress?: () => string, everyMs = 2000): { stop(): void } {
+export function statusLine(tool: Counted, input?: InputProgress, everyMs = 2000): { stop(): void } {
   let last = tool.events;
   let lastAt = Date.now();
   const timer = setInterval(() => {
@@ -21,8 +21,9 @@ export function statusLine(tool: Counted, progress?: () => string, everyMs = 200
     last = tool.events;
     lastAt = now;
     const lag = tool.newest ? `, lag ${humanSeconds((now - instantMs(tool.newest)) / 1000)}` : '';
-    const done = progress?.() ?? '';
-    process.stderr.write(`\r\x1b[K${done}${tool.events.toLocaleString('en-US')} events (${Math.round(rate).toLocaleString('en-US')}/s), ${tool.duplicates} duplicates${lag}`);
+    const done = input?.report() ?? '';
+    const rejected = input?.rejected ?? 0;
+    process.stderr.write(`\r\x1b[K${done}${tool.events.toLocaleString('en-US')} events (${Math.round(rate).toLocaleString('en-US')}/s), ${tool.duplicates} duplicates, ${rejected} rejected${lag}`);
   }, everyMs);
   timer.unref();
   return {
@@ -33,8 +34,17 @@ export function statusLine(tool: Counted, progress?: () => string, everyMs = 200
   };
 }
 
-/** Counts bytes read against the total size of the inputs when they are files (`< capture`, or named); else reports nothing. */
-export function inputProgress(files: string[]): { add: (bytes: number) => void; report: () => string } {
+export interface InputProgress {
+  /** Lines rejected so far. */
+  rejected: number;
+  /** Called for every chunk read (RunOptions.onChunk). */
+  add: (bytes: number, rejected: number) => void;
+  /** `42.0% of 514 MB, ` when the input size is known, else nothing. */
+  report: () => string;
+}
+
+/** Counts bytes read against the total size of the inputs when they are files (`< capture`, or named), and the lines rejected. */
+export function inputProgress(files: string[]): InputProgress {
   let total = 0;
   try {
     const stats = files.length ? files.map((f) => statSync(f)) : [fstatSync(0)];
@@ -43,10 +53,13 @@ export function inputProgress(files: string[]): { add: (bytes: number) => void; 
     total = 0;
   }
   let read = 0;
-  return {
-    add: (bytes) => {
+  const progress: InputProgress = {
+    rejected: 0,
+    add: (bytes, rejected) => {
       read += bytes;
+      progress.rejected = rejected;
     },
     report: () => (total > 0 ? `${Math.min(100, (100 * read) / total).toFixed(1)}% of ${(total / 1e6).toFixed(0)} MB, ` : ''),
   };
+  return progress;
 }

@@ -30,7 +30,8 @@ export class Rejects {
     }
     const message = `${this.tool}: ${ref.source}:${ref.line}: ${oneLine(reason)}`;
     if (this.opts.strict) throw new StrictStop(message);
-    if (!this.opts.quiet) process.stderr.write(message + '\n');
+    // On a terminal, clear a status line that may be drawn there (handle-stream) before the message.
+    if (!this.opts.quiet) process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + message + '\n');
   }
 
   /** Streams part of an overlong line to the rejects file as it goes past. */

@@ -1,4 +1,4 @@
-import { parseJsonObject } from '../input/json-object.js';
+import { parseJsonObject, isJsonObject, preview } from '../input/json-object.js';
 import { nestedDeeper } from '../input/json-depth.js';
 import { canonicalTime } from '../time.js';
 import { OPS, type BskyEvent } from './event.js';
@@ -37,7 +37,7 @@ export function fromObject(o: Record<string, unknown>, opts: ParseOptions = {}):
 function fromTakeHome(o: Record<string, unknown>, opts: ParseOptions): ParseResult {
   const path = o.path as string;
   const slash = path.lastIndexOf('/');
-  if (slash < 0) return { reason: `invalid path '${short(path)}': expected collection/rkey` };
+  if (slash < 0) return { reason: `invalid path '${preview(path)}': expected collection/rkey` };
   return commit(o.timestamp, 'timestamp', o.repo, 'repo', o.action, path.slice(0, slash), path.slice(slash + 1), o.cid, o.record, opts);
 }
 
@@ -49,20 +49,20 @@ function fromJetstream(o: Record<string, unknown>, opts: ParseOptions): ParseRes
   }
   if (o.kind === 'identity' || o.kind === 'account') {
     const time = canonicalTime(o.time_us, opts.tz);
-    if (time === undefined) return { reason: `invalid time_us: ${short(o.time_us)}` };
-    if (typeof o.did !== 'string' || !DID.test(o.did)) return { reason: `invalid did: ${short(o.did)}` };
+    if (time === undefined) return { reason: `invalid time_us: ${preview(o.time_us)}` };
+    if (typeof o.did !== 'string' || !DID.test(o.did)) return { reason: `invalid did: ${preview(o.did)}` };
     const body = o[o.kind];
-    return { event: { time, did: o.did, op: o.kind, record: isObject(body) ? body : {} } };
+    return { event: { time, did: o.did, op: o.kind, record: isJsonObject(body) ? body : {} } };
   }
-  return { reason: `unknown Jetstream kind: ${short(o.kind)}` };
+  return { reason: `unknown Jetstream kind: ${preview(o.kind)}` };
 }
 
 function fromCanonical(o: Record<string, unknown>, opts: ParseOptions): ParseResult {
   if (o.op === 'identity' || o.op === 'account') {
     const time = canonicalTime(o.time, opts.tz);
-    if (time === undefined) return { reason: `invalid time: ${short(o.time)}` };
-    if (typeof o.did !== 'string' || !DID.test(o.did)) return { reason: `invalid did: ${short(o.did)}` };
-    return { event: { time, did: o.did, op: o.op, record: isObject(o.record) ? o.record : {} } };
+    if (time === undefined) return { reason: `invalid time: ${preview(o.time)}` };
+    if (typeof o.did !== 'string' || !DID.test(o.did)) return { reason: `invalid did: ${preview(o.did)}` };
+    return { event: { time, did: o.did, op: o.op, record: isJsonObject(o.record) ? o.record : {} } };
   }
   return commit(o.time, 'time', o.did, 'did', o.op, o.collection, o.rkey, o.cid, o.record, opts);
 }
@@ -71,23 +71,23 @@ function commit(
   rawTime: unknown, timeKey: string, did: unknown, didKey: string, op: unknown,
   collection: unknown, rkey: unknown, cid: unknown, record: unknown, opts: ParseOptions,
 ): ParseResult {
-  if (typeof did !== 'string' || !DID.test(did)) return { reason: `invalid ${didKey}: ${short(did)}` };
-  if (typeof op !== 'string' || !OPS.has(op)) return { reason: `invalid operation: ${short(op)}` };
-  if (typeof collection !== 'string' || !NSID.test(collection)) return { reason: `invalid collection: ${short(collection)}` };
-  if (typeof rkey !== 'string' || !RKEY.test(rkey)) return { reason: `invalid rkey: ${short(rkey)}` };
+  if (typeof did !== 'string' || !DID.test(did)) return { reason: `invalid ${didKey}: ${preview(did)}` };
+  if (typeof op !== 'string' || !OPS.has(op)) return { reason: `invalid operation: ${preview(op)}` };
+  if (typeof collection !== 'string' || !NSID.test(collection)) return { reason: `invalid collection: ${preview(collection)}` };
+  if (typeof rkey !== 'string' || !RKEY.test(rkey)) return { reason: `invalid rkey: ${preview(rkey)}` };
   if (op !== 'delete') {
-    if (!isObject(record)) return { reason: `${op} without a record object` };
+    if (!isJsonObject(record)) return { reason: `${op} without a record object` };
     const maxDepth = opts.maxDepth ?? 64;
     if (nestedDeeper(record, maxDepth)) return { reason: `record nested deeper than ${maxDepth} levels` };
   }
   let time: string | undefined;
   if (opts.time === 'created') {
-    const created = isObject(record) ? record.createdAt : undefined;
+    const created = isJsonObject(record) ? record.createdAt : undefined;
     time = canonicalTime(created, opts.tz);
-    if (time === undefined) return { reason: `invalid record.createdAt: ${short(created)}` };
+    if (time === undefined) return { reason: `invalid record.createdAt: ${preview(created)}` };
   } else {
     time = canonicalTime(rawTime, opts.tz);
-    if (time === undefined) return { reason: `invalid ${timeKey}: ${short(rawTime)}` };
+    if (time === undefined) return { reason: `invalid ${timeKey}: ${preview(rawTime)}` };
   }
   const event: BskyEvent = { time, did, op: op as 'create', collection, rkey };
   if (typeof cid === 'string') event.cid = cid;
@@ -95,11 +95,4 @@ function commit(
   return { event };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
-function short(v: unknown): string {
-  const s = v === undefined ? 'missing' : JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? s.slice(0, 59) + '…' : s;
-}

@@ -1,4 +1,4 @@
-import { parseJsonObject } from '../input/json-object.js';
+import { parseJsonObject, preview } from '../input/json-object.js';
 import { isUtf8 } from 'node:buffer';
 
 /** A checked Jetstream message: the line to write and its cursor, or why it is skipped. */
@@ -21,14 +21,10 @@ export function checkMessage(data: Buffer, isBinary: boolean, maxBytes: number):
   const parsed = parseJsonObject(text);
   if (parsed.reason !== undefined) return parsed;
   const o = parsed.object;
-  if (typeof o.kind !== 'string' || !KINDS.has(o.kind)) return { reason: `unknown kind: ${short(o.kind)}` };
-  if (!Number.isSafeInteger(o.time_us) || (o.time_us as number) <= 0) return { reason: `invalid time_us: ${short(o.time_us)}` };
+  if (typeof o.kind !== 'string' || !KINDS.has(o.kind)) return { reason: `unknown kind: ${preview(o.kind)}` };
+  if (!Number.isSafeInteger(o.time_us) || (o.time_us as number) <= 0) return { reason: `invalid time_us: ${preview(o.time_us)}` };
   // A pretty-printed message would break NDJSON: one message, one line.
   const line = text.includes('\n') || text.includes('\r') || text.includes('\u2028') ? JSON.stringify(o) : text;
   return { line: line + '\n', timeUs: o.time_us as number, kind: o.kind };
 }
 
-function short(v: unknown): string {
-  const s = v === undefined ? 'missing' : JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? s.slice(0, 59) + '…' : s;
-}

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../input/json-object.js';
 import { isCommit, type BskyEvent } from '../events/event.js';
 
 /**
@@ -53,23 +54,23 @@ export function flatten(e: BskyEvent): FlatRow {
   const subject = r.subject;
   if (typeof subject === 'string') {
     row.subject = subject;
-  } else if (isObject(subject) && typeof subject.uri === 'string') {
+  } else if (isJsonObject(subject) && typeof subject.uri === 'string') {
     row.subject = subject.uri;
     const did = didOfUri(subject.uri);
     if (did) row.subject_did = did;
   }
   if (typeof r.text === 'string') row.text = r.text;
   if (Array.isArray(r.langs)) row.langs = r.langs.filter((l): l is string => typeof l === 'string');
-  if (isObject(r.reply)) {
+  if (isJsonObject(r.reply)) {
     const parent = uriOf(r.reply.parent);
     const root = uriOf(r.reply.root);
     if (parent) row.reply_parent = parent;
     if (root) row.reply_root = root;
   }
-  if (isObject(r.embed)) {
+  if (isJsonObject(r.embed)) {
     const type = r.embed.$type;
     if (typeof type === 'string') row.embed = type.slice(type.lastIndexOf('.') + 1);
-    const quoted = uriOf(r.embed.record) ?? (isObject(r.embed.record) ? uriOf(r.embed.record.record) : undefined);
+    const quoted = uriOf(r.embed.record) ?? (isJsonObject(r.embed.record) ? uriOf(r.embed.record.record) : undefined);
     if (quoted) row.quote = quoted;
   }
   if (Array.isArray(r.facets)) facets(r.facets, row);
@@ -84,9 +85,9 @@ export function flatten(e: BskyEvent): FlatRow {
 
 function facets(list: unknown[], row: FlatRow): void {
   for (const facet of list) {
-    if (!isObject(facet) || !Array.isArray(facet.features)) continue;
+    if (!isJsonObject(facet) || !Array.isArray(facet.features)) continue;
     for (const f of facet.features) {
-      if (!isObject(f) || typeof f.$type !== 'string') continue;
+      if (!isJsonObject(f) || typeof f.$type !== 'string') continue;
       if (f.$type.endsWith('#mention') && typeof f.did === 'string') (row.mentions ??= []).push(f.did);
       else if (f.$type.endsWith('#link') && typeof f.uri === 'string') (row.links ??= []).push(f.uri);
       else if (f.$type.endsWith('#tag') && typeof f.tag === 'string') (row.tags ??= []).push(f.tag);
@@ -102,7 +103,7 @@ export function pick(row: FlatRow, fields: ReadonlyArray<keyof FlatRow>): Partia
 }
 
 function uriOf(v: unknown): string | undefined {
-  return isObject(v) && typeof v.uri === 'string' ? v.uri : undefined;
+  return isJsonObject(v) && typeof v.uri === 'string' ? v.uri : undefined;
 }
 
 function didOfUri(uri: string): string | undefined {
@@ -112,6 +113,3 @@ function didOfUri(uri: string): string | undefined {
   return did.startsWith('did:') ? did : undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}

@@ -1,4 +1,4 @@
-import { parseJsonObject } from '../input/json-object.js';
+import { parseJsonObject, preview } from '../input/json-object.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import { secondLabel, wallMicros } from '../time.js';
 import { keysOf, valuesOf } from './row-keys.js';
@@ -43,9 +43,9 @@ export function windowLines(opts: WindowLinesOptions): LineTool & { rows: number
       const parsed = parseJsonObject(text);
       if (parsed.reason !== undefined) return parsed.reason;
       const r = parsed.object;
-      if (typeof r.time !== 'string') return r.time === undefined ? 'row without a time' : `invalid time: ${short(r.time)}`;
+      if (typeof r.time !== 'string') return r.time === undefined ? 'row without a time' : `invalid time: ${preview(r.time)}`;
       const us = wallMicros(r.time);
-      if (Number.isNaN(us)) return `invalid time: ${short(r.time)}`;
+      if (Number.isNaN(us)) return `invalid time: ${preview(r.time)}`;
       if ((opts.kinds && !opts.kinds.has(r.kind as string)) || (opts.ops && !opts.ops.has(r.op as string))) {
         tool.filtered++;
         return undefined;
@@ -74,7 +74,3 @@ export function windowLines(opts: WindowLinesOptions): LineTool & { rows: number
   return tool;
 }
 
-function short(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? s.slice(0, 59) + '…' : s;
-}

@@ -2,7 +2,7 @@ import { readFileSync, createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
-import { LineSplitter, type LineRef } from '../input/split-lines.js';
+import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
 import { Rejects, StrictStop, oneLine } from './rejects.js';
 
 export const EXIT_OK = 0;
@@ -147,17 +147,7 @@ export interface RunCounts {
  * ones, lets pipeline() write the output with backpressure, prints the summary.
  */
 export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTool, run: RunOptions = {}): Promise<RunCounts> {
-  const output = run.output ?? process.stdout;
-  quietOnBrokenPipe();
-  let rejects: Rejects;
-  try {
-    rejects = new Rejects(spec.name, opts, run.appendRejects);
-  } catch (err) {
-    fail(spec.name, `--rejects: ${(err as Error).message}`);
-  }
-  const sources = opts.files.length ? opts.files : ['-'];
-  let total = 0;
-  let blank = 0;
+  const counts: RunCounts = { lines: 0, blank: 0, rejected: 0 };
   let out: string[] = [];
   const emit: Emit = (text) => {
     out.push(text);
@@ -167,13 +157,13 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     out = [];
     return text;
   };
-  async function* produce(): AsyncGenerator<string> {
-    for (const source of sources) {
+  async function* produce(rejects: Rejects): AsyncGenerator<string> {
+    for (const source of opts.files.length ? opts.files : ['-']) {
       const name = source === '-' ? 'stdin' : source;
       const splitter = new LineSplitter(name, opts.maxLine, {
         line(text, ref, last) {
           if (isBlank(text)) {
-            blank++;
+            counts.blank++;
             return;
           }
           const reason = tool.line(text, ref, emit, last);
@@ -182,37 +172,73 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
         bad: (reason, ref, raw) => rejects.reject(ref, reason, raw),
         spill: (bytes) => rejects.spill(bytes),
       });
-      if (run.signal?.aborted) break;
-      const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
-      // Destroying the input wakes a read that waits on an idle pipe.
-      const stop = (): void => void input.destroy();
-      run.signal?.addEventListener('abort', stop);
-      try {
-        for await (const chunk of input) {
-          splitter.push(chunk as Buffer);
-          run.onChunk?.((chunk as Buffer).length, rejects.count);
-          tool.flush?.(emit);
-          if (out.length) yield take();
-          if (run.signal?.aborted) break;
-        }
-      } catch (err) {
-        if (err instanceof StrictStop) throw err;
-        if (!run.signal?.aborted) throw new InputError(`${name}: ${(err as Error).message}`);
-      } finally {
-        run.signal?.removeEventListener('abort', stop);
+      for await (const chunk of readInput(source, run.signal)) {
+        splitter.push(chunk);
+        run.onChunk?.(chunk.length, rejects.count);
+        tool.flush?.(emit);
+        if (out.length) yield take();
       }
       splitter.end();
       tool.flush?.(emit);
-      total += splitter.lines;
+      counts.lines += splitter.lines;
       if (out.length) yield take();
     }
     if (tool.end) await tool.end(emit);
     if (out.length) yield take();
   }
+  counts.rejected = await drive(spec, opts, run, produce, () => [`${counts.lines} lines`, ...(tool.summary?.() ?? [])], () => [`${counts.blank} blank`]);
+  return counts;
+}
+
+/**
+ * The chunks of one input (a file, or stdin for '-'), until the end or until
+ * the signal aborts: what was read by then is still handed over. A read
+ * error becomes an InputError naming the input.
+ */
+export async function* readInput(source: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  if (signal?.aborted) return;
+  const name = source === '-' ? 'stdin' : source;
+  const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
+  // Destroying the input wakes a read that waits on an idle pipe.
+  const stop = (): void => void input.destroy();
+  signal?.addEventListener('abort', stop);
+  try {
+    for await (const chunk of input) {
+      yield chunk as Buffer;
+      if (signal?.aborted) return;
+    }
+  } catch (err) {
+    if (err instanceof StrictStop) throw err;
+    if (!signal?.aborted) throw new InputError(`${name}: ${(err as Error).message}`);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * What every line tool shares around its own loop: opens the rejects file,
+ * writes what `produce` yields through pipeline() (backpressure), turns
+ * --strict stops, input errors and a closed stdout into the right exit, and
+ * prints the summary: `head` counts, the rejected count, `tail` counts.
+ * Returns the number of rejected lines.
+ */
+export async function drive(
+  spec: ToolSpec, opts: CommonOptions, run: RunOptions,
+  produce: (rejects: Rejects) => AsyncGenerator<string | Buffer>,
+  head: () => string[], tail: () => string[],
+): Promise<number> {
+  const output = run.output ?? process.stdout;
+  quietOnBrokenPipe();
+  let rejects: Rejects;
+  try {
+    rejects = new Rejects(spec.name, opts, run.appendRejects);
+  } catch (err) {
+    fail(spec.name, `--rejects: ${(err as Error).message}`);
+  }
   try {
     // Never end our stdout: when it is a socket shared with the parent (a Node or
     // Python caller), ending it shuts the socket down for every later writer too.
-    await pipeline(produce, output, { end: output !== process.stdout });
+    await pipeline(() => produce(rejects), output, { end: output !== process.stdout });
   } catch (err) {
     rejects.close();
     if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');
@@ -221,19 +247,8 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     throw err;
   }
   rejects.close();
-  if (!opts.quiet) {
-    const parts = [`${total} lines`, ...(tool.summary?.() ?? []), `${rejects.count} rejected`, `${blank} blank`];
-    process.stderr.write(`${spec.name}: ${parts.join(', ')}\n`);
-  }
-  return { lines: total, blank, rejected: rejects.count };
+  if (!opts.quiet) process.stderr.write(`${spec.name}: ${[...head(), `${rejects.count} rejected`, ...tail()].join(', ')}\n`);
+  return rejects.count;
 }
 
 class InputError extends Error {}
-
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-}

@@ -25,6 +25,13 @@ export class Dedupe {
     return this.check(us);
   }
 
+  /** Same as seenParts, for a key hashed beforehand by hashKey (on another thread). */
+  seenHash(h1: number, h2: number, us: number): boolean {
+    hash1 = h1;
+    hash2 = h2;
+    return this.check(us);
+  }
+
   private check(us: number): boolean {
     const gen = Math.floor(us / this.windowUs);
     if (gen > this.generation) {
@@ -104,6 +111,13 @@ class HashSet64 {
 
 let hash1 = 0;
 let hash2 = 0;
+
+/** Hashes the parts of a key as seenParts does, into `into[at]` and `into[at + 1]`. */
+export function hashKey(parts: string[], into: Int32Array, at: number): void {
+  hashParts(parts);
+  into[at] = hash1;
+  into[at + 1] = hash2;
+}
 
 /**
  * Two independent 32-bit hashes (FNV-1a and a murmur-style mix) of the parts

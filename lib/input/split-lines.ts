@@ -16,30 +16,45 @@ export interface LineHandler {
   spill(bytes: Buffer): void;
 }
 
+/** What a ChunkSplitter hands over, in input order: runs of whole lines, and overlong lines as they stream past. */
+export interface PieceHandler {
+  /**
+   * One or more whole lines separated by newlines, without the final one.
+   * `last`: the unterminated final line of the input (then one line). The
+   * buffer may be a view of the chunk pushed: valid during the call only.
+   */
+  region(buf: Buffer, last: boolean): void;
+  /** Bytes of an overlong line, in order, as they stream past. */
+  spill(bytes: Buffer): void;
+  /** An overlong line ended; its `bytes` went to spill. */
+  overlong(bytes: number, last: boolean): void;
+}
+
+/** What splitRegion hands over for each line, in order. */
+export interface LineSink {
+  line(text: string, last: boolean): void;
+  bad(reason: string, raw: Buffer): void;
+}
+
 const NL = 10;
 
 /**
- * Splits a byte stream into lines without holding an overlong line in memory.
- * split2 cannot do this: with maxLength it either errors or drops the line,
- * and we must keep every rejected line verbatim.
+ * Cuts a byte stream into runs of whole lines without holding an overlong
+ * line in memory (split2 cannot: with maxLength it either errors or drops
+ * the line, and we must keep every rejected line verbatim). It only looks
+ * for newlines: decoding and numbering the lines is splitRegion's and the
+ * caller's, which may happen on another thread.
  */
-export class LineSplitter {
+export class ChunkSplitter {
   private carry: Buffer[] = [];
   private carryLen = 0;
   private overflowing = false;
   private overflowLen = 0;
-  private lineNo = 0;
 
   constructor(
-    private readonly source: string,
     private readonly maxLine: number,
-    private readonly handler: LineHandler,
+    private readonly handler: PieceHandler,
   ) {}
-
-  /** Number of physical lines seen so far. */
-  get lines(): number {
-    return this.lineNo;
-  }
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -65,7 +80,7 @@ export class LineSplitter {
       this.carry = [];
       this.carryLen = 0;
     }
-    this.region(region);
+    this.handler.region(region, false);
     if (lastNl + 1 < chunk.length) this.keep(chunk.subarray(lastNl + 1));
   }
 
@@ -79,7 +94,7 @@ export class LineSplitter {
     const rest = Buffer.concat(this.carry);
     this.carry = [];
     this.carryLen = 0;
-    this.one(rest, true);
+    this.handler.region(rest, true);
   }
 
   private keep(part: Buffer): void {
@@ -103,54 +118,94 @@ export class LineSplitter {
 
   private endOverflow(last: boolean): void {
     this.overflowing = false;
-    const ref = { source: this.source, line: ++this.lineNo };
-    const how = last ? ', no final newline' : '';
-    this.handler.bad(`line too long (${this.overflowLen} bytes${how}; limit ${this.maxLine}, see --max-line)`, ref, null);
+    this.handler.overlong(this.overflowLen, last);
     this.overflowLen = 0;
   }
+}
 
-  private region(buf: Buffer): void {
-    if (isUtf8(buf)) {
-      // Fast path: the whole region is valid text. Each line is decoded on its
-      // own: one non-ASCII post would make the whole region a two-byte string,
-      // and JSON.parse and JSON.stringify are slower on those for every line.
-      let from = 0;
-      for (;;) {
-        const nl = buf.indexOf(NL, from);
-        const end = nl < 0 ? buf.length : nl;
-        this.text(buf.toString(isAscii(buf.subarray(from, end)) ? 'latin1' : 'utf8', from, end), false);
-        if (nl < 0) return;
-        from = nl + 1;
+/** A line of nothing but spaces, tabs and a CR: counted as blank, neither handled nor rejected. */
+export function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** The reason given for a line over --max-line. */
+export function tooLong(bytes: number, maxLine: number, last = false): string {
+  return `line too long (${bytes} bytes${last ? ', no final newline' : ''}; limit ${maxLine}, see --max-line)`;
+}
+
+/**
+ * Decodes a run of whole lines (a ChunkSplitter region) line by line: valid
+ * UTF-8 within the length limit becomes text (a final CR dropped), anything
+ * else a bad line with its bytes. Returns the number of lines.
+ */
+export function splitRegion(buf: Buffer, maxLine: number, last: boolean, sink: LineSink): number {
+  let lines = 0;
+  const whole = isUtf8(buf);
+  let from = 0;
+  for (;;) {
+    const nl = buf.indexOf(NL, from);
+    const end = nl < 0 ? buf.length : nl;
+    lines++;
+    if (whole || isUtf8(buf.subarray(from, end))) {
+      // Each line is decoded on its own: one non-ASCII post would make the whole
+      // region a two-byte string, and JSON.parse and JSON.stringify are slower on
+      // those for every line.
+      let line = buf.toString(isAscii(buf.subarray(from, end)) ? 'latin1' : 'utf8', from, end);
+      // Characters never outnumber bytes, so only long strings need the byte count.
+      if (line.length * 3 > maxLine && Buffer.byteLength(line) > maxLine) sink.bad(tooLong(Buffer.byteLength(line), maxLine), buf.subarray(from, end));
+      else {
+        if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+        sink.line(line, last);
       }
-    }
-    let from = 0;
-    for (;;) {
-      const nl = buf.indexOf(NL, from);
-      this.one(nl < 0 ? buf.subarray(from) : buf.subarray(from, nl), false);
-      if (nl < 0) return;
-      from = nl + 1;
-    }
+    } else sink.bad('invalid UTF-8', buf.subarray(from, end));
+    if (nl < 0) return lines;
+    from = nl + 1;
+  }
+}
+
+/**
+ * Splits a byte stream into numbered lines of text on this thread: a
+ * ChunkSplitter whose regions are decoded at once by splitRegion.
+ */
+export class LineSplitter {
+  private lineNo = 0;
+  private readonly chunks: ChunkSplitter;
+
+  constructor(
+    private readonly source: string,
+    maxLine: number,
+    handler: LineHandler,
+  ) {
+    const sink: LineSink = {
+      line: (text, last) => handler.line(text, this.next(), last),
+      bad: (reason, raw) => handler.bad(reason, this.next(), raw),
+    };
+    this.chunks = new ChunkSplitter(maxLine, {
+      region: (buf, last) => void splitRegion(buf, maxLine, last, sink),
+      spill: (bytes) => handler.spill(bytes),
+      overlong: (bytes, last) => handler.bad(tooLong(bytes, maxLine, last), this.next(), null),
+    });
   }
 
-  private one(bytes: Buffer, last: boolean): void {
-    if (!isUtf8(bytes)) {
-      this.handler.bad('invalid UTF-8', { source: this.source, line: ++this.lineNo }, bytes);
-      return;
-    }
-    this.text(bytes.toString('utf8'), last);
+  /** Number of physical lines seen so far. */
+  get lines(): number {
+    return this.lineNo;
   }
 
-  private text(line: string, last: boolean): void {
-    const ref = { source: this.source, line: ++this.lineNo };
-    // Characters never outnumber bytes, so only long strings need the byte count.
-    if (line.length * 3 > this.maxLine) {
-      const bytes = Buffer.byteLength(line);
-      if (bytes > this.maxLine) {
-        this.handler.bad(`line too long (${bytes} bytes; limit ${this.maxLine}, see --max-line)`, ref, Buffer.from(line));
-        return;
-      }
-    }
-    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    this.handler.line(line, ref, last);
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  /** Flushes the final line when the input does not end with a newline. */
+  end(): void {
+    this.chunks.end();
+  }
+
+  private next(): LineRef {
+    return { source: this.source, line: ++this.lineNo };
   }
 }

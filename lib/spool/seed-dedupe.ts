@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Dedupe } from '../events/dedupe.js';
-import { identityOf } from '../events/parse-lines.js';
+import { identityOf } from '../events/parse-region.js';
 import type { BskyEvent } from '../events/event.js';
 import { wallMicros } from '../time.js';
 import { archiveDays, listSegments } from './segments.js';

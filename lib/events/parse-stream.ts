@@ -1,0 +1,171 @@
+import { availableParallelism } from 'node:os';
+import { drive, fail, readInput, type CommonOptions, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
+import type { Rejects } from '../cli/rejects.js';
+import { ChunkSplitter, tooLong } from '../input/split-lines.js';
+import type { Dedupe } from './dedupe.js';
+import type { ParseOptions } from './parse-event.js';
+import { ParsePool } from './parse-pool.js';
+import type { RegionResult } from './parse-region.js';
+
+/** What bsky-parse and handle-stream count as they go (their status line reads it). */
+export interface ParseCounts {
+  events: number;
+  duplicates: number;
+  /** Time of the last event written. */
+  newest?: string;
+}
+
+export interface ParseRunOptions extends RunOptions {
+  parse: ParseOptions;
+  /** Worker threads that parse; 0 parses on the main thread. */
+  threads: number;
+  /** The dedupe memory, or null for none. */
+  dedupe: Dedupe | null;
+  counts?: ParseCounts;
+}
+
+/** The default --threads: one per core, at most 4 (the ordered side is one thread). */
+export function defaultThreads(): number {
+  return Math.min(4, availableParallelism());
+}
+
+/** One input piece waiting its turn: a region being parsed, or part of an overlong line. */
+type Pending =
+  | { kind: 'region'; result: Promise<RegionResult>; done?: RegionResult }
+  | { kind: 'spill'; bytes: Buffer }
+  | { kind: 'overlong'; bytes: number; last: boolean };
+
+/**
+ * bsky-parse's loop, parsing on worker threads: the main thread reads, cuts
+ * the input into runs of whole lines, hands them to the pool, and takes the
+ * results back in input order to number lines, report rejects, dedupe and
+ * write. Output is the same, byte for byte, whatever the number of threads.
+ */
+export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRunOptions): Promise<RunCounts & ParseCounts> {
+  const counts = cfg.counts ?? { events: 0, duplicates: 0 };
+  const run = { lines: 0, blank: 0, rejected: 0 };
+  const pool = new ParsePool(cfg.threads, { ...cfg.parse, maxLine: opts.maxLine, hash: cfg.dedupe !== null });
+  // Enough regions in flight to keep every worker busy while the main thread writes.
+  const inFlight = Math.max(2, 2 * cfg.threads);
+
+  let stopped: unknown = null;
+
+  async function* produce(rejects: Rejects): AsyncGenerator<Buffer> {
+    for (const source of opts.files.length ? opts.files : ['-']) {
+      const name = source === '-' ? 'stdin' : source;
+      let lineNo = 0;
+      const queue: Pending[] = [];
+      // The reader and the writer below wake each other when the queue changes.
+      const waiters: Array<() => void> = [];
+      const wake = (): void => {
+        for (const w of waiters.splice(0)) w();
+      };
+      const changed = (): Promise<void> => new Promise((resolve) => waiters.push(resolve));
+      const splitter = new ChunkSplitter(opts.maxLine, {
+        region(buf, last) {
+          const p: Pending = { kind: 'region', result: pool.submit(buf, last) };
+          p.result.then((r) => (p.done = r), () => undefined);
+          queue.push(p);
+        },
+        // Copied: the chunk may be reused, and earlier regions' rejects go to the file first.
+        spill: (bytes) => queue.push({ kind: 'spill', bytes: Buffer.from(bytes) }),
+        overlong: (bytes, last) => queue.push({ kind: 'overlong', bytes, last }),
+      });
+      // Reading goes on while results are awaited, so that a pause in the input
+      // (a live stream) never holds back what was read before it.
+      let ended = false;
+      const reading = (async () => {
+        try {
+          for await (const chunk of readInput(source, cfg.signal)) {
+            splitter.push(chunk);
+            cfg.onChunk?.(chunk.length, rejects.count);
+            wake();
+            while (queue.length > inFlight && stopped === null) await changed();
+          }
+          splitter.end();
+        } finally {
+          ended = true;
+          wake();
+        }
+      })();
+      reading.catch(() => undefined);
+      try {
+        for (;;) {
+          if (queue.length === 0) {
+            if (ended) break;
+            await changed();
+            continue;
+          }
+          const p = queue.shift()!;
+          wake();
+          if (p.kind === 'spill') rejects.spill(p.bytes);
+          else if (p.kind === 'overlong') rejects.reject({ source: name, line: ++lineNo }, tooLong(p.bytes, opts.maxLine, p.last), null);
+          else {
+            const r = p.done ?? (await p.result);
+            const base = lineNo;
+            lineNo += r.lines;
+            run.blank += r.blank;
+            const out = take(r, base, name, rejects);
+            if (out) yield out;
+            if (stopped !== null) throw stopped;
+          }
+        }
+        await reading;
+      } finally {
+        run.lines += lineNo;
+      }
+    }
+  }
+
+  /** The events of a region to write: rejects reported in order, duplicates dropped; a --strict stop writes what came before it. */
+  function take(r: RegionResult, base: number, name: string, rejects: Rejects): Buffer | null {
+    let cut = r.ends.length;
+    let stop: unknown = null;
+    for (const j of r.rejects) {
+      const raw = typeof j.raw === 'string' ? j.raw : Buffer.from(j.raw.buffer, j.raw.byteOffset, j.raw.byteLength);
+      try {
+        rejects.reject({ source: name, line: base + j.at + 1 }, j.reason, raw);
+      } catch (err) {
+        stop = err;
+        cut = 0;
+        while (cut < r.ends.length && r.at[cut] < j.at) cut++;
+        break;
+      }
+    }
+    const out = Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
+    const keep: Buffer[] = [];
+    let from = 0;
+    let last = -1;
+    for (let i = 0; i < cut; i++) {
+      if (cfg.dedupe && cfg.dedupe.seenHash(r.hashes[2 * i], r.hashes[2 * i + 1], r.us[i])) {
+        counts.duplicates++;
+        const start = i > 0 ? r.ends[i - 1] : 0;
+        if (start > from) keep.push(out.subarray(from, start));
+        from = r.ends[i];
+        continue;
+      }
+      counts.events++;
+      last = i;
+    }
+    const end = cut > 0 ? r.ends[cut - 1] : 0;
+    if (end > from) keep.push(out.subarray(from, end));
+    if (last >= 0) {
+      // A canonical line starts with {"time":" and the time has no escapes.
+      const start = last > 0 ? r.ends[last - 1] : 0;
+      counts.newest = out.toString('latin1', start + 9, out.indexOf(34, start + 9));
+    }
+    // Under --strict, what came before the bad line is written, then the run stops.
+    if (stop !== null) stopped = stop;
+    return keep.length === 0 ? null : keep.length === 1 ? keep[0] : Buffer.concat(keep);
+  }
+
+  try {
+    run.rejected = await drive(spec, opts, cfg, produce, () => [`${run.lines} lines`, `${counts.events} events`, `${counts.duplicates} duplicates`], () => [`${run.blank} blank`]);
+  } catch (err) {
+    // drive() handled every expected error: this is a parse worker's failure.
+    fail(spec.name, (err as Error).message);
+  } finally {
+    await pool.close();
+  }
+  return { ...run, ...counts };
+}

@@ -37,6 +37,8 @@ export interface RegionResult {
   /** Per event: two 32-bit words of its identity's hash, when asked. */
   hashes: Int32Array;
   rejects: RegionReject[];
+  /** The buffers behind out and the per-event arrays, to use again once the output is written. */
+  buffers: RegionBuffers;
 }
 
 const TRUNCATED = ' (last line has no newline: truncated?)';
@@ -47,12 +49,11 @@ const TRUNCATED = ' (last line has no newline: truncated?)';
  * Stateless, so regions can be parsed on several threads; numbering lines
  * and dedupe happen in input order, on the side that gathers the results.
  */
-export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions): RegionResult {
+export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reuse?: RegionBuffers): RegionResult {
   const texts: string[] = [];
   const at: number[] = [];
   const us: number[] = [];
-  const hashes = opts.hash ? new Int32Array(64) : new Int32Array(0);
-  let hashed = hashes;
+  const hashes: number[] = [];
   const rejects: RegionReject[] = [];
   let index = 0;
   let blank = 0;
@@ -69,17 +70,12 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions): Re
         return;
       }
       const e = r.event;
-      const n = texts.length;
       texts.push(JSON.stringify(e) + '\n');
       at.push(i);
       us.push(wallMicros(e.time));
       if (opts.hash) {
-        if (2 * n + 2 > hashed.length) {
-          const grown = new Int32Array(hashed.length * 2);
-          grown.set(hashed);
-          hashed = grown;
-        }
-        hashKey(isCommit(e) ? keyParts(e.did, e.collection, e.rkey, e.op) : [identityOf(e)], hashed, 2 * n);
+        hashKey(isCommit(e) ? keyParts(e.did, e.collection, e.rkey, e.op) : [identityOf(e)], pair, 0);
+        hashes.push(pair[0], pair[1]);
       }
     },
     bad(reason, raw) {
@@ -87,33 +83,57 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions): Re
       rejects.push({ at: index++, reason, raw: new Uint8Array(raw) });
     },
   });
+  const n = texts.length;
   const text = texts.join('');
-  const out = owned(Buffer.from(text));
-  const ends = new Int32Array(texts.length);
-  if (out.length === text.length) {
-    // All ASCII: characters are bytes.
-    let end = 0;
-    for (let i = 0; i < texts.length; i++) ends[i] = end += texts[i].length;
-  } else {
-    let end = 0;
-    for (let i = 0; i < texts.length; i++) ends[i] = end += Buffer.byteLength(texts[i]);
+  // Written into the buffer handed in when it is big enough: no garbage per region.
+  let outBuf = reuse && reuse.out.byteLength >= text.length ? reuse.out : new ArrayBuffer(Math.max(text.length, 1 << 16));
+  let written = Buffer.from(outBuf).write(text);
+  if (written > outBuf.byteLength - 4 && written !== Buffer.byteLength(text)) {
+    // Multi-byte characters did not all fit.
+    outBuf = new ArrayBuffer(Buffer.byteLength(text));
+    written = Buffer.from(outBuf).write(text);
   }
+  const metaBytes = 24 * n;
+  const meta = reuse && reuse.meta.byteLength >= metaBytes ? reuse.meta : new ArrayBuffer(Math.max(metaBytes, 1 << 14));
+  const views = metaViews(meta, n);
+  let end = 0;
+  // All ASCII: characters are bytes.
+  const ascii = written === text.length;
+  for (let i = 0; i < n; i++) {
+    views.ends[i] = end += ascii ? texts[i].length : Buffer.byteLength(texts[i]);
+    views.at[i] = at[i];
+    views.us[i] = us[i];
+  }
+  if (opts.hash) views.hashes.set(hashes);
   return {
     lines,
     blank,
-    out,
-    ends,
-    at: Int32Array.from(at),
-    us: Float64Array.from(us),
-    hashes: hashed.slice(0, opts.hash ? 2 * texts.length : 0),
+    out: new Uint8Array(outBuf, 0, written),
+    ...views,
+    hashes: opts.hash ? views.hashes : new Int32Array(0),
     rejects,
+    buffers: { input: reuse?.input ?? null, out: outBuf, meta },
   };
 }
 
-/** The bytes in an ArrayBuffer of their own (small Buffers share a pool, which must not be handed over). */
-function owned(b: Buffer): Uint8Array {
-  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return new Uint8Array(b.buffer, 0, b.length);
-  return new Uint8Array(b);
+const pair = new Int32Array(2);
+
+/** The buffers a region travels with between threads, handed back for the next region. */
+export interface RegionBuffers {
+  /** The region's bytes (main thread to worker), or null. */
+  input: ArrayBuffer | null;
+  out: ArrayBuffer;
+  meta: ArrayBuffer;
+}
+
+/** The per-event arrays laid out in one buffer: times first (8-byte aligned), then ends, line indexes, hashes. */
+export function metaViews(meta: ArrayBuffer, n: number): Pick<RegionResult, 'us' | 'ends' | 'at' | 'hashes'> {
+  return {
+    us: new Float64Array(meta, 0, n),
+    ends: new Int32Array(meta, 8 * n, n),
+    at: new Int32Array(meta, 12 * n, n),
+    hashes: new Int32Array(meta, 16 * n, 2 * n),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { drive, fail, readInput, type CommonOptions, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
 import type { Rejects } from '../cli/rejects.js';
 import { ChunkSplitter, tooLong } from '../input/split-lines.js';
@@ -24,9 +25,13 @@ export interface ParseRunOptions extends RunOptions {
   counts?: ParseCounts;
 }
 
-/** The default --threads: one per core, at most 4 (the ordered side is one thread). */
+/**
+ * The default --threads: one worker per core but one, at least one, at most 3;
+ * the main thread parses too when the workers are busy. Each worker costs
+ * about 30 MB (its own V8 heap and code).
+ */
 export function defaultThreads(): number {
-  return Math.min(4, availableParallelism());
+  return Math.max(1, Math.min(3, availableParallelism() - 1));
 }
 
 /** One input piece waiting its turn: a region being parsed, or part of an overlong line. */
@@ -46,9 +51,10 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
   const run = { lines: 0, blank: 0, rejected: 0 };
   const pool = new ParsePool(cfg.threads, { ...cfg.parse, maxLine: opts.maxLine, hash: cfg.dedupe !== null });
   // Enough regions in flight to keep every worker busy while the main thread writes.
-  const inFlight = Math.max(2, 2 * cfg.threads);
+  const inFlight = 2 * cfg.threads + 2;
 
   let stopped: unknown = null;
+  const output = (cfg.output ?? process.stdout) as Writable;
 
   async function* produce(rejects: Rejects): AsyncGenerator<Buffer> {
     for (const source of opts.files.length ? opts.files : ['-']) {
@@ -105,9 +111,12 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
             const base = lineNo;
             lineNo += r.lines;
             run.blank += r.blank;
-            const out = take(r, base, name, rejects);
-            if (out) yield out;
+            // The events as slices of the result's bytes: a region with a duplicate
+            // is written in pieces rather than copied (copies were garbage).
+            for (const piece of take(r, base, name, rejects)) yield piece;
             if (stopped !== null) throw stopped;
+            // Once written (nothing left buffered in the output), the result's buffers serve again.
+            if (output.writableLength === 0) pool.recycle(r);
           }
         }
         await reading;
@@ -118,7 +127,7 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
   }
 
   /** The events of a region to write: rejects reported in order, duplicates dropped; a --strict stop writes what came before it. */
-  function take(r: RegionResult, base: number, name: string, rejects: Rejects): Buffer | null {
+  function take(r: RegionResult, base: number, name: string, rejects: Rejects): Buffer[] {
     let cut = r.ends.length;
     let stop: unknown = null;
     for (const j of r.rejects) {
@@ -156,7 +165,7 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
     }
     // Under --strict, what came before the bad line is written, then the run stops.
     if (stop !== null) stopped = stop;
-    return keep.length === 0 ? null : keep.length === 1 ? keep[0] : Buffer.concat(keep);
+    return keep;
   }
 
   try {

@@ -1,10 +1,37 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseRegion, type RegionOptions } from './parse-region.js';
 
-/** A parse worker of ParsePool: regions in, RegionResults out, handed over without copying. */
+/** What ParsePool sends: a region's bytes, and the buffers to write its result into. */
+export interface RegionRequest {
+  id: number;
+  input: ArrayBuffer;
+  length: number;
+  last: boolean;
+  out: ArrayBuffer;
+  meta: ArrayBuffer;
+}
+
+/** What a worker sends back: the result's buffers (all three handed over, none copied) and the rest. */
+export interface RegionReply {
+  id: number;
+  lines: number;
+  blank: number;
+  events: number;
+  outLength: number;
+  rejects: Array<{ at: number; reason: string; raw: string | Uint8Array }>;
+  input: ArrayBuffer;
+  out: ArrayBuffer;
+  meta: ArrayBuffer;
+}
+
+/** A parse worker of ParsePool: regions in, results out, the same buffers going back and forth. */
 const opts = workerData as RegionOptions;
 const port = parentPort!;
-port.on('message', (m: { id: number; buf: Uint8Array; last: boolean }) => {
-  const r = parseRegion(Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength), m.last, opts);
-  port.postMessage({ id: m.id, r }, [r.out.buffer, r.ends.buffer, r.at.buffer, r.us.buffer, r.hashes.buffer] as ArrayBuffer[]);
+port.on('message', (m: RegionRequest) => {
+  const r = parseRegion(Buffer.from(m.input, 0, m.length), m.last, opts, { input: m.input, out: m.out, meta: m.meta });
+  const reply: RegionReply = {
+    id: m.id, lines: r.lines, blank: r.blank, events: r.ends.length, outLength: r.out.length, rejects: r.rejects,
+    input: m.input, out: r.buffers.out, meta: r.buffers.meta,
+  };
+  port.postMessage(reply, [reply.input, reply.out, reply.meta]);
 });

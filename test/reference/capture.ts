@@ -41,7 +41,7 @@ export function referenceRows(lines: Buffer[]): { rows: naive.Row[]; dropped: nu
     }
     const valid = typeof time === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(time) && !Number.isNaN(Date.parse(time.slice(0, 19) + 'Z'))
       && typeof did === 'string' && /^did:[a-z]+:[A-Za-z0-9._:%-]+$/.test(did) && typeof collection === 'string' && /^[a-zA-Z][\w-]*(\.[\w-]+)+$/.test(collection)
-      && typeof rkey === 'string' && rkey.length > 0 && ['create', 'update', 'delete'].includes(op) && (op === 'delete' || (record && typeof record === 'object' && !Array.isArray(record)));
+      && typeof rkey === 'string' && /^[A-Za-z0-9._:~-]{1,512}$/.test(rkey) && ['create', 'update', 'delete'].includes(op) && (op === 'delete' || (record && typeof record === 'object' && !Array.isArray(record)));
     if (!valid || (record !== undefined && depth(record) > 64)) {
       dropped++;
       continue;

@@ -9,9 +9,10 @@ export interface Proc {
   argv: string[];
 }
 
-/** One timed run: wall seconds of the whole command, peak RSS (MB) per process label. */
+/** One timed run: wall seconds of the whole command, CPU seconds of all its processes (user + system), peak RSS (MB) per process label. */
 export interface Sample {
   seconds: number;
+  cpu: number;
   rss: Record<string, number>;
 }
 
@@ -28,7 +29,7 @@ export function q(word: string): string {
 export function measure(procs: Proc[], io: { stdin?: string; stdout?: string; env?: Record<string, string> } = {}): Sample {
   const dir = mkdtempSync(join(tmpdir(), 'bsky-bench-'));
   try {
-    const stages = procs.map((p, i) => `/usr/bin/time -f %M -o ${q(join(dir, `rss-${i}`))} ${p.argv.map(q).join(' ')}`);
+    const stages = procs.map((p, i) => `/usr/bin/time -f '%M %U %S' -o ${q(join(dir, `rss-${i}`))} ${p.argv.map(q).join(' ')}`);
     let cmd = stages.join(' | ');
     if (io.stdin) cmd = `${cmd.slice(0, stages[0].length)} < ${q(io.stdin)}${cmd.slice(stages[0].length)}`;
     cmd += ` > ${q(io.stdout ?? '/dev/null')}`;
@@ -39,12 +40,15 @@ export function measure(procs: Proc[], io: { stdin?: string; stdout?: string; en
     const seconds = (performance.now() - started) / 1000;
     if (r.status !== 0) throw new Error(`command failed (${r.status ?? r.signal}): ${cmd}\n${r.stderr.slice(-2000)}`);
     const rss: Record<string, number> = {};
+    let cpu = 0;
     procs.forEach((p, i) => {
-      // GNU time writes "Command exited with non-zero status N" before the figure: take the last line.
+      // GNU time writes "Command exited with non-zero status N" before the figures: take the last line.
       const lines = readFileSync(join(dir, `rss-${i}`), 'utf8').trim().split('\n');
-      rss[p.label] = Math.max(rss[p.label] ?? 0, +lines[lines.length - 1] / 1024);
+      const [kb, user, system] = lines[lines.length - 1].split(' ').map(Number);
+      rss[p.label] = Math.max(rss[p.label] ?? 0, kb / 1024);
+      cpu += user + system;
     });
-    return { seconds, rss };
+    return { seconds, cpu, rss };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

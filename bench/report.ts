@@ -17,6 +17,7 @@ interface Row {
   name: string;
   what: string;
   seconds: number;
+  cpu: number;
   events: number;
   ratio?: string;
   target?: string;
@@ -43,7 +44,7 @@ function peak(samples: Sample[]): Record<string, number> {
 /** Sums two cases run one after the other in each repetition (handle-stream, then periodic). */
 function chain(a: Sample[] | undefined, b: Sample[] | undefined): Sample[] | undefined {
   if (!a?.length || !b?.length) return undefined;
-  return a.map((s, i) => ({ seconds: s.seconds + b[i].seconds, rss: { ...s.rss, ...b[i].rss } }));
+  return a.map((s, i) => ({ seconds: s.seconds + b[i].seconds, cpu: s.cpu + b[i].cpu, rss: { ...s.rss, ...b[i].rss } }));
 }
 
 /** The benchmark's report as Markdown: run facts, the table of medians and ratios, the targets. */
@@ -53,7 +54,7 @@ export function report(results: Results, info: RunInfo): string {
   const checks: Array<[string, boolean]> = [];
   const add = (name: string, what: string, samples: Sample[] | undefined, events: number, extra: Partial<Row> = {}): void => {
     if (!samples?.length) return;
-    rows.push({ name, what, seconds: median(samples.map((s) => s.seconds)), events, rss: peak(samples), ...extra });
+    rows.push({ name, what, seconds: median(samples.map((s) => s.seconds)), cpu: median(samples.map((s) => s.cpu)), events, rss: peak(samples), ...extra });
   };
   const vs = (r: number | undefined, base: string): string | undefined => (r === undefined ? undefined : `${x2(r)} ${base}`);
   add('bare', 'split2 + JSON.parse loop (baseline)', get('bare'), info.events);
@@ -108,9 +109,9 @@ export function report(results: Results, info: RunInfo): string {
     `- Date: ${info.date}; ${info.reps} repetitions per case, medians; the whole run took ${(info.seconds / 60).toFixed(1)} min`,
     `- Capture: ${n(info.events)} generated events (take-home lines, seed 1, 0.1% duplicates); refresh: ${n(info.newEvents)} new events on histories of ${info.history.map(n).join(', ')} events`,
     '',
-    '| case | what runs | median s | events/s | ratio | target | ok | peak RSS MB |',
-    '|---|---|---:|---:|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.what.replaceAll('|', '\\|')} | ${r.seconds.toFixed(2)} | ${n(r.events / r.seconds)} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'} | ${Object.entries(r.rss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} |`),
+    '| case | what runs | median s | CPU s | events/s | ratio | target | ok | peak RSS MB |',
+    '|---|---|---:|---:|---:|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.what.replaceAll('|', '\\|')} | ${r.seconds.toFixed(2)} | ${r.cpu.toFixed(2)} | ${n(r.events / r.seconds)} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'} | ${Object.entries(r.rss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} |`),
     '',
     'Targets:',
     '',

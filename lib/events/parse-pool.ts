@@ -39,19 +39,12 @@ export class ParsePool {
 
   submit(buf: Buffer, last: boolean): Promise<RegionResult> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.threads === 0) {
-      try {
-        return Promise.resolve(parseRegion(buf, last, this.opts));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    }
-    if (this.slots.length === 0) this.start();
+    const b = this.free.pop() ?? { input: null, out: new ArrayBuffer(MIN_BUFFER), meta: new ArrayBuffer(1 << 14) };
+    if (this.threads > 0 && this.slots.length === 0) this.start();
     this.next++;
     let slot = this.slots[0];
     for (const s of this.slots) if (s.waiting.size < slot.waiting.size) slot = s;
-    const b = this.free.pop() ?? { input: null, out: new ArrayBuffer(MIN_BUFFER), meta: new ArrayBuffer(1 << 14) };
-    if (slot.waiting.size >= 2) {
+    if (this.threads === 0 || slot.waiting.size >= 2) {
       // Every worker has a region to go on with: this thread parses this one itself.
       try {
         return Promise.resolve(parseRegion(buf, last, this.opts, b));
@@ -70,7 +63,7 @@ export class ParsePool {
 
   /** Takes back a result's buffers once nothing reads them any more (its output was written). */
   recycle(r: RegionResult): void {
-    if (this.threads > 0 && this.free.length < 4 * this.threads + 4) this.free.push(r.buffers);
+    if (this.free.length < 4 * this.threads + 4) this.free.push(r.buffers);
   }
 
   /** Stops the workers; results not yet back are dropped. */

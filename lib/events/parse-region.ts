@@ -50,7 +50,12 @@ const TRUNCATED = ' (last line has no newline: truncated?)';
  * and dedupe happen in input order, on the side that gathers the results.
  */
 export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reuse?: RegionBuffers): RegionResult {
-  const texts: string[] = [];
+  // Each event is written into the output buffer as it comes (no join, no
+  // second pass): the buffer handed in when there is one, so no garbage per region.
+  let outBuf = reuse?.out ?? new ArrayBuffer(1 << 16);
+  let out = Buffer.from(outBuf);
+  let pos = 0;
+  const ends: number[] = [];
   const at: number[] = [];
   const us: number[] = [];
   const hashes: number[] = [];
@@ -70,7 +75,19 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
         return;
       }
       const e = r.event;
-      texts.push(JSON.stringify(e) + '\n');
+      const json = JSON.stringify(e);
+      if (out.length - pos <= 3 * json.length) {
+        const need = pos + Buffer.byteLength(json) + 1;
+        if (need > out.length) {
+          const grown = Buffer.from(new ArrayBuffer(Math.max(need, 2 * out.length)));
+          out.copy(grown, 0, 0, pos);
+          out = grown;
+          outBuf = grown.buffer as ArrayBuffer;
+        }
+      }
+      pos += out.write(json, pos);
+      out[pos++] = 10;
+      ends.push(pos);
       at.push(i);
       us.push(wallMicros(e.time));
       if (opts.hash) {
@@ -83,24 +100,12 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
       rejects.push({ at: index++, reason, raw: new Uint8Array(raw) });
     },
   });
-  const n = texts.length;
-  const text = texts.join('');
-  // Written into the buffer handed in when it is big enough: no garbage per region.
-  let outBuf = reuse && reuse.out.byteLength >= text.length ? reuse.out : new ArrayBuffer(Math.max(text.length, 1 << 16));
-  let written = Buffer.from(outBuf).write(text);
-  if (written > outBuf.byteLength - 4 && written !== Buffer.byteLength(text)) {
-    // Multi-byte characters did not all fit.
-    outBuf = new ArrayBuffer(Buffer.byteLength(text));
-    written = Buffer.from(outBuf).write(text);
-  }
+  const n = ends.length;
   const metaBytes = 24 * n;
   const meta = reuse && reuse.meta.byteLength >= metaBytes ? reuse.meta : new ArrayBuffer(Math.max(metaBytes, 1 << 14));
   const views = metaViews(meta, n);
-  let end = 0;
-  // All ASCII: characters are bytes.
-  const ascii = written === text.length;
   for (let i = 0; i < n; i++) {
-    views.ends[i] = end += ascii ? texts[i].length : Buffer.byteLength(texts[i]);
+    views.ends[i] = ends[i];
     views.at[i] = at[i];
     views.us[i] = us[i];
   }
@@ -108,7 +113,7 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
   return {
     lines,
     blank,
-    out: new Uint8Array(outBuf, 0, written),
+    out: new Uint8Array(outBuf, 0, pos),
     ...views,
     hashes: opts.hash ? views.hashes : new Int32Array(0),
     rejects,

@@ -11,7 +11,7 @@ test('bench: --quick runs every case on a tiny capture and prints the table and 
   const r = spawnSync(process.execPath, [RUN, '--quick', '--out', dir], { encoding: 'utf8', cwd: ROOT });
   t.equal(r.status, 0, 'exit 0');
   t.match(r.stdout, /^## Latest run\n/);
-  t.match(r.stdout, /\| case \| what runs \| median s \| events\/s \| ratio \|/);
+  t.match(r.stdout, /\| case \| what runs \| median s \| CPU s \| events\/s \| ratio \|/);
   for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000']) {
     t.match(r.stdout, new RegExp(`\\n\\| ${name} \\|`), `a row for ${name}`);
   }

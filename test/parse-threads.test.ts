@@ -249,3 +249,17 @@ test('handle-stream --threads 0 and 3 spool the same events and rejects', (t) =>
   cleanup();
   t.end();
 });
+
+test('bsky-parse and handle-stream: a parse worker that fails stops the run with status 1 and one line on stderr', (t) => {
+  const input = Array.from({ length: 100 }, (_, i) => like(`k${i}`)).join('\n') + '\n';
+  const r = run('bsky-parse', ['--threads', '1'], input, { env: { BSKY_CRASH_AT: 'parse-worker' } });
+  t.equal(r.code, 1);
+  t.equal(r.stderr, 'bsky-parse: injected failure (BSKY_CRASH_AT=parse-worker)\n');
+  const { dir, cleanup } = tempDir();
+  const h = run('handle-stream', ['--threads', '1', '--spool', join(dir, 'spool')], input, { env: { BSKY_CRASH_AT: 'parse-worker' } });
+  t.equal(h.code, 1);
+  t.match(h.stderr, /^handle-stream: injected failure/);
+  t.equal(run('bsky-parse', ['-q', '--threads', '0'], input, { env: { BSKY_CRASH_AT: 'parse-worker' } }).code, 0, 'no worker, no failure');
+  cleanup();
+  t.end();
+});

@@ -28,6 +28,8 @@ export interface RegionReply {
 const opts = workerData as RegionOptions;
 const port = parentPort!;
 port.on('message', (m: RegionRequest) => {
+  // Fault injection for the test of a worker that fails: the run must stop with one clear line.
+  if (process.env.BSKY_CRASH_AT === 'parse-worker') throw new Error('injected failure (BSKY_CRASH_AT=parse-worker)');
   const r = parseRegion(Buffer.from(m.input, 0, m.length), m.last, opts, { input: m.input, out: m.out, meta: m.meta });
   const reply: RegionReply = {
     id: m.id, lines: r.lines, blank: r.blank, events: r.ends.length, outLength: r.out.length, rejects: r.rejects,

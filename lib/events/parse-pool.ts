@@ -37,27 +37,45 @@ export class ParsePool {
     private readonly opts: RegionOptions,
   ) {}
 
-  submit(buf: Buffer, last: boolean): Promise<RegionResult> {
+  /**
+   * Parses a region; `head`, when given, is one whole line that comes before
+   * it (a line that ran across two reads), parsed as the region's first.
+   */
+  submit(buf: Buffer, last: boolean, head: Buffer | null = null): Promise<RegionResult> {
     if (this.failed) return Promise.reject(this.failed);
     const b = this.free.pop() ?? { input: null, out: new ArrayBuffer(MIN_BUFFER), meta: new ArrayBuffer(1 << 14) };
     if (this.threads > 0 && this.slots.length === 0) this.start();
     this.next++;
     let slot = this.slots[0];
     for (const s of this.slots) if (s.waiting.size < slot.waiting.size) slot = s;
-    if (this.threads === 0 || slot.waiting.size >= 2) {
-      // Every worker has a region to go on with: this thread parses this one itself.
+    const local = this.threads === 0 || slot.waiting.size >= 2;
+    // The region's bytes go to a buffer of their own when a worker parses them, or when a head line goes before them.
+    let length = buf.length;
+    let input = b.input;
+    if (!local || head !== null) {
+      length = head === null ? buf.length : head.length + 1 + buf.length;
+      if (input === null || input.byteLength < length) input = new ArrayBuffer(Math.max(length, MIN_BUFFER));
+      const bytes = new Uint8Array(input, 0, length);
+      if (head === null) bytes.set(buf);
+      else {
+        bytes.set(head);
+        bytes[head.length] = 10;
+        bytes.set(buf, head.length + 1);
+      }
+      b.input = input;
+    }
+    if (local) {
+      // Every worker has a region to go on with (or there are none): this thread parses this one itself.
       try {
-        return Promise.resolve(parseRegion(buf, last, this.opts, b));
+        return Promise.resolve(parseRegion(head === null ? buf : Buffer.from(input!, 0, length), last, this.opts, b));
       } catch (err) {
         return Promise.reject(err as Error);
       }
     }
-    const input = b.input !== null && b.input.byteLength >= buf.length ? b.input : new ArrayBuffer(Math.max(buf.length, MIN_BUFFER));
-    new Uint8Array(input, 0, buf.length).set(buf);
-    const request: RegionRequest = { id: this.next, input, length: buf.length, last, out: b.out, meta: b.meta };
+    const request: RegionRequest = { id: this.next, input: input!, length, last, out: b.out, meta: b.meta };
     return new Promise((resolve, reject) => {
       slot.waiting.set(request.id, { resolve, reject });
-      slot.worker.postMessage(request, [input, b.out, b.meta]);
+      slot.worker.postMessage(request, [input!, b.out, b.meta]);
     });
   }
 

@@ -67,15 +67,38 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
         for (const w of waiters.splice(0)) w();
       };
       const changed = (): Promise<void> => new Promise((resolve) => waiters.push(resolve));
+      const send = (buf: Buffer, last: boolean, head: Buffer | null): void => {
+        const p: Pending = { kind: 'region', result: pool.submit(buf, last, head) };
+        p.result.then((r) => (p.done = r), () => undefined);
+        queue.push(p);
+      };
+      // A line that ran across two reads comes alone; it goes with the region after it.
+      let held: Buffer | null = null;
+      const release = (): void => {
+        if (held !== null) send(held, false, null);
+        held = null;
+      };
       const splitter = new ChunkSplitter(opts.maxLine, {
         region(buf, last) {
-          const p: Pending = { kind: 'region', result: pool.submit(buf, last) };
-          p.result.then((r) => (p.done = r), () => undefined);
-          queue.push(p);
+          if (!last && held === null && buf.length < 1 << 16 && buf.indexOf(10) < 0) {
+            // Copied: the chunk it may be a view of is read into again.
+            held = Buffer.from(buf);
+            return;
+          }
+          if (last) release();
+          const head = held;
+          held = null;
+          send(buf, last, head);
         },
         // Copied: the chunk may be reused, and earlier regions' rejects go to the file first.
-        spill: (bytes) => queue.push({ kind: 'spill', bytes: Buffer.from(bytes) }),
-        overlong: (bytes, last) => queue.push({ kind: 'overlong', bytes, last }),
+        spill: (bytes) => {
+          release();
+          queue.push({ kind: 'spill', bytes: Buffer.from(bytes) });
+        },
+        overlong: (bytes, last) => {
+          release();
+          queue.push({ kind: 'overlong', bytes, last });
+        },
       });
       // Reading goes on while results are awaited, so that a pause in the input
       // (a live stream) never holds back what was read before it.
@@ -84,11 +107,14 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
         try {
           for await (const chunk of readInput(source, cfg.signal)) {
             splitter.push(chunk);
+            // Never held past the read it came in: the input may pause here.
+            release();
             cfg.onChunk?.(chunk.length, rejects.count);
             wake();
             while (queue.length > inFlight && stopped === null) await changed();
           }
           splitter.end();
+          release();
         } finally {
           ended = true;
           wake();

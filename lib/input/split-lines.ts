@@ -73,14 +73,18 @@ export class ChunkSplitter {
       this.keep(chunk.subarray(start));
       return;
     }
-    let region = chunk.subarray(start, lastNl);
     if (this.carryLen > 0) {
-      this.carry.push(region);
-      region = Buffer.concat(this.carry);
+      // The line begun in earlier chunks ends here: hand it over alone, so that
+      // the rest of the chunk goes as a view, not copied behind it.
+      const firstNl = chunk.indexOf(NL, start);
+      this.carry.push(chunk.subarray(start, firstNl));
+      const line = Buffer.concat(this.carry);
       this.carry = [];
       this.carryLen = 0;
+      this.handler.region(line, false);
+      start = firstNl + 1;
     }
-    this.handler.region(region, false);
+    if (start <= lastNl) this.handler.region(chunk.subarray(start, lastNl), false);
     if (lastNl + 1 < chunk.length) this.keep(chunk.subarray(lastNl + 1));
   }
 
@@ -159,7 +163,8 @@ export function splitRegion(buf: Buffer, maxLine: number, last: boolean, sink: L
       if (line.length * 3 > maxLine && Buffer.byteLength(line) > maxLine) sink.bad(tooLong(Buffer.byteLength(line), maxLine), buf.subarray(from, end));
       else {
         if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-        sink.line(line, last);
+        // Only the final line of the input can be unterminated.
+        sink.line(line, last && nl < 0);
       }
     } else sink.bad('invalid UTF-8', buf.subarray(from, end));
     if (nl < 0) return lines;

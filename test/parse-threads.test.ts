@@ -215,10 +215,16 @@ test('bsky-parse on worker threads writes what it has read while its input pause
   t.ok(await waitFor(2), 'the first two events are out while stdin stays open');
   p.stdin.write(like('k3') + '\n');
   t.ok(await waitFor(3), 'and the third after it');
+  // A line that comes in two reads: it ends a read alone, and must not wait for the next.
+  const k4 = like('k4');
+  p.stdin.write(k4.slice(0, 50));
+  await new Promise((r) => setTimeout(r, 300));
+  p.stdin.write(k4.slice(50) + '\n');
+  t.ok(await waitFor(4), 'a line split across two reads is out while stdin stays open');
   p.stdin.end();
   const code = await new Promise((r) => p.on('close', r));
   t.equal(code, 0);
-  t.deepEqual(ndjson(out).map((e) => e.rkey), ['k1', 'k2', 'k3']);
+  t.deepEqual(ndjson(out).map((e) => e.rkey), ['k1', 'k2', 'k3', 'k4']);
   t.end();
 });
 

@@ -112,15 +112,17 @@ export function offsetAt(tz: string, ms: number): number {
 /** Wall microseconds of canonical time text (its clock fields read as UTC); NaN when malformed. */
 export function wallMicros(time: string): number {
   let ms: number;
-  if (time.length >= 19 && time.startsWith(wallMinute) && digit(time, 17) && digit(time, 18)) {
+  // Seconds 00 to 59: a tens digit over 5 is no time.
+  if (time.length >= 19 && time.startsWith(wallMinute) && digit(time, 17) && digit(time, 18) && time.charCodeAt(17) <= 53) {
     // Same minute as the last call: skip Date.UTC, the costly part (Date.UTC is linear in the seconds).
     ms = wallMinuteMs + ((time.charCodeAt(17) - 48) * 10 + time.charCodeAt(18) - 48) * 1000;
   } else {
     // Fixed positions: YYYY-MM-DDTHH:MM:SS.ffffff, checked cheaply, no regex on the hot path.
     if (time.length < 19 || time.charCodeAt(4) !== 45 || time.charCodeAt(10) !== 84 && time.charCodeAt(10) !== 32) return NaN;
-    const minuteMs = Date.UTC(num(time, 0, 4), num(time, 5, 2) - 1, num(time, 8, 2), num(time, 11, 2), num(time, 14, 2));
-    ms = minuteMs + num(time, 17, 2) * 1000;
-    if (Number.isNaN(ms)) return NaN;
+    const minuteMs = utcMinute(num(time, 0, 4), num(time, 5, 2), num(time, 8, 2), num(time, 11, 2), num(time, 14, 2));
+    const seconds = num(time, 17, 2);
+    if (Number.isNaN(minuteMs) || !(seconds < 60)) return NaN;
+    ms = minuteMs + seconds * 1000;
     wallMinute = time.slice(0, 16);
     wallMinuteMs = minuteMs;
   }
@@ -136,7 +138,20 @@ export function wallMicros(time: string): number {
   return ms * 1000 + micros;
 }
 
-/** The minute (`YYYY-MM-DDTHH:MM`, 16 characters) of the last wallMicros call and its Date.UTC. */
+/**
+ * Milliseconds of a UTC minute; NaN unless every field is in its range (no
+ * month 13, no 30 February, no hour 24: Date.UTC would roll them over). Years
+ * below 100 stay themselves (Date.UTC would read 0025 as 1925).
+ */
+function utcMinute(year: number, month: number, day: number, hour: number, minute: number): number {
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59)) return NaN;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, 0, 0);
+  return d.getUTCFullYear() === year && d.getUTCDate() === day ? d.getTime() : NaN;
+}
+
+/** The minute (`YYYY-MM-DDTHH:MM`, 16 characters) of the last wallMicros call and its milliseconds. */
 let wallMinute = '\u0000';
 let wallMinuteMs = 0;
 

@@ -103,12 +103,13 @@ export class ParsePool {
       worker.on('message', (m: RegionReply) => {
         const w = slot.waiting.get(m.id);
         slot.waiting.delete(m.id);
+        const views = metaViews(m.meta, m.events);
         w?.resolve({
           lines: m.lines,
           blank: m.blank,
           out: new Uint8Array(m.out, 0, m.outLength),
-          ...metaViews(m.meta, m.events),
-          hashes: this.opts.hash ? metaViews(m.meta, m.events).hashes : new Int32Array(0),
+          ...views,
+          hashes: this.opts.hash ? views.hashes : new Int32Array(0),
           rejects: m.rejects,
           buffers: { input: m.input, out: m.out, meta: m.meta },
         });

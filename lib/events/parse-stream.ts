@@ -36,7 +36,7 @@ export function defaultThreads(): number {
 
 /** One input piece waiting its turn: a region being parsed, or part of an overlong line. */
 type Pending =
-  | { kind: 'region'; result: Promise<RegionResult>; done?: RegionResult }
+  | { kind: 'region'; result: Promise<RegionResult> }
   | { kind: 'spill'; bytes: Buffer }
   | { kind: 'overlong'; bytes: number; last: boolean };
 
@@ -68,9 +68,10 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
       };
       const changed = (): Promise<void> => new Promise((resolve) => waiters.push(resolve));
       const send = (buf: Buffer, last: boolean, head: Buffer | null): void => {
-        const p: Pending = { kind: 'region', result: pool.submit(buf, last, head) };
-        p.result.then((r) => (p.done = r), () => undefined);
-        queue.push(p);
+        const result = pool.submit(buf, last, head);
+        // Awaited in turn below; a failure before then is not an unhandled rejection.
+        result.catch(() => undefined);
+        queue.push({ kind: 'region', result });
       };
       // A line that ran across two reads comes alone; it goes with the region after it.
       let held: Buffer | null = null;
@@ -133,7 +134,7 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
           if (p.kind === 'spill') rejects.spill(p.bytes);
           else if (p.kind === 'overlong') rejects.reject({ source: name, line: ++lineNo }, tooLong(p.bytes, opts.maxLine, p.last), null);
           else {
-            const r = p.done ?? (await p.result);
+            const r = await p.result;
             const base = lineNo;
             lineNo += r.lines;
             run.blank += r.blank;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, usageError, type ToolSpec } from '../lib/cli/tool.js';
 import { Dedupe } from '../lib/events/dedupe.js';
-import { defaultThreads, runParse } from '../lib/events/parse-stream.js';
+import { checkThreads, runParse, threadsOption } from '../lib/events/parse-stream.js';
 import { checkZone, parseDuration } from '../lib/time.js';
 
 const spec: ToolSpec = {
@@ -13,7 +13,7 @@ const spec: ToolSpec = {
     time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
     'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is dropped (0 = no dedupe)', default: '10m' },
     'max-depth': { type: 'number', describe: 'reject records nested deeper than this', default: 64 },
-    threads: { type: 'number', describe: 'parse on this many worker threads (0: on the main thread); output is the same', default: defaultThreads() },
+    threads: threadsOption('output'),
   },
   examples: [
     ['bsky-parse capture.ndjson | head', 'the first canonical events of a capture'],
@@ -23,7 +23,7 @@ const spec: ToolSpec = {
 };
 
 const opts = parseArgs<{ tz?: string; time: 'receive' | 'created'; dedupeWindow: string; maxDepth: number; threads: number }>(spec);
-if (!Number.isInteger(opts.threads) || opts.threads < 0 || opts.threads > 64) usageError(spec.name, `--threads: expected a whole number from 0 to 64, got ${opts.threads}`);
+checkThreads(spec.name, opts.threads);
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
 const dedupeUs = opts.dedupeWindow === '0' ? 0 : parseDuration(opts.dedupeWindow);
 if (dedupeUs === undefined) usageError(spec.name, `--dedupe-window: invalid duration '${opts.dedupeWindow}' (e.g. 10m, 90s)`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { fail, parseArgs, usageError, type ToolSpec } from '../lib/cli/tool.js';
-import { defaultThreads, runParse, type ParseCounts } from '../lib/events/parse-stream.js';
+import { checkThreads, runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
 import { recoverOrphans } from '../lib/spool/segments.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
@@ -20,7 +20,7 @@ const spec: ToolSpec = {
     tz: { type: 'string', describe: 'show instants (Jetstream time_us, times with an offset) in this zone' },
     time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
     'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is counted once, also across restarts', default: '10m' },
-    threads: { type: 'number', describe: 'parse on this many worker threads (0: on the main thread); the spool is the same', default: defaultThreads() },
+    threads: threadsOption('the spool'),
     status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
   },
   examples: [
@@ -30,7 +30,7 @@ const spec: ToolSpec = {
 };
 
 const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; status: string; threads: number }>(spec);
-if (!Number.isInteger(opts.threads) || opts.threads < 0 || opts.threads > 64) usageError(spec.name, `--threads: expected a whole number from 0 to 64, got ${opts.threads}`);
+checkThreads(spec.name, opts.threads);
 const rotateMs = (parseDuration(opts.rotateEvery) ?? usageError(spec.name, `--rotate-every: invalid duration '${opts.rotateEvery}'`)) / 1000;
 const dedupeUs = parseDuration(opts.dedupeWindow) ?? usageError(spec.name, `--dedupe-window: invalid duration '${opts.dedupeWindow}'`);
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);

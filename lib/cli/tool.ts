@@ -203,18 +203,19 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
 export async function* readInput(source: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
   if (signal?.aborted) return;
   const name = source === '-' ? 'stdin' : source;
-  let fd: number | null = null;
+  let fd: number;
+  let isFile: boolean;
   try {
-    if (source !== '-') fd = openSync(source, 'r');
-    else if (fstatSync(0).isFile()) fd = 0;
+    fd = source === '-' ? 0 : openSync(source, 'r');
+    isFile = fstatSync(fd).isFile();
   } catch (err) {
     throw new InputError(`${name}: ${(err as Error).message}`);
   }
-  if (fd !== null && fstatSync(fd).isFile()) {
+  if (isFile) {
     yield* readFile(fd, name, signal);
     return;
   }
-  if (fd !== null) closeSync(fd);
+  if (fd !== 0) closeSync(fd);
   const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
   // Destroying the input wakes a read that waits on an idle pipe.
   const stop = (): void => void input.destroy();
@@ -225,7 +226,6 @@ export async function* readInput(source: string, signal?: AbortSignal): AsyncGen
       if (signal?.aborted) return;
     }
   } catch (err) {
-    if (err instanceof StrictStop) throw err;
     if (!signal?.aborted) throw new InputError(`${name}: ${(err as Error).message}`);
   } finally {
     signal?.removeEventListener('abort', stop);

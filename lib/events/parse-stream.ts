@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { drive, fail, readInput, type CommonOptions, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
+import { drive, fail, readInput, usageError, type CommonOptions, type OptionSpec, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
 import type { Rejects } from '../cli/rejects.js';
 import { ChunkSplitter, tooLong } from '../input/split-lines.js';
 import type { Dedupe } from './dedupe.js';
@@ -32,6 +32,16 @@ export interface ParseRunOptions extends RunOptions {
  */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(3, availableParallelism() - 1));
+}
+
+/** The --threads option of bsky-parse and handle-stream; `same` says what stays the same whatever the number. */
+export function threadsOption(same: string): OptionSpec {
+  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads() };
+}
+
+/** Exits with a usage error unless --threads is a whole number from 0 to 64. */
+export function checkThreads(tool: string, threads: number): void {
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) usageError(tool, `--threads: expected a whole number from 0 to 64, got ${threads}`);
 }
 
 /** One input piece waiting its turn: a region being parsed, or part of an overlong line. */

@@ -13,9 +13,9 @@ export interface ParseOptions {
 
 export type ParseResult = { event: BskyEvent; reason?: undefined } | { event?: undefined; reason: string };
 
-const DID = /^did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}$/;
-const NSID = /^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z0-9-]+)+$/;
-const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/;
+export const DID = /^did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}$/;
+export const NSID = /^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z0-9-]+)+$/;
+export const RKEY = /^[A-Za-z0-9._:~-]{1,512}$/;
 
 /**
  * Turns one input line into a canonical event, detecting the format per line:

@@ -3,6 +3,7 @@ import { wallMicros } from '../time.js';
 import { hashKey } from './dedupe.js';
 import { isCommit, type BskyEvent } from './event.js';
 import { parseEvent, type ParseOptions } from './parse-event.js';
+import { fast, readTakeHome, scratch } from './take-home-fast.js';
 
 export interface RegionOptions extends ParseOptions {
   maxLine: number;
@@ -62,7 +63,37 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
   const rejects: RegionReject[] = [];
   let index = 0;
   let blank = 0;
+  /** Makes room for `n` more bytes in the output. */
+  const room = (n: number): void => {
+    const need = pos + n;
+    if (need <= out.length) return;
+    const grown = Buffer.from(new ArrayBuffer(Math.max(need, 2 * out.length)));
+    out.copy(grown, 0, 0, pos);
+    out = grown;
+    outBuf = grown.buffer as ArrayBuffer;
+  };
   const lines = splitRegion(buf, opts.maxLine, last, {
+    bytes(b, from, to) {
+      if (!readTakeHome(b, from, to, opts)) return false;
+      const head = fast.head;
+      const rec = fast.recordEnd;
+      room(head.length + rec + 2);
+      pos += (out as Buffer & { latin1Write(s: string, at: number): number }).latin1Write(head, pos);
+      if (rec >= 0) {
+        out.set(scratch.subarray(0, rec), pos);
+        pos += rec;
+        out[pos++] = 125;
+      }
+      out[pos++] = 10;
+      ends.push(pos);
+      at.push(index++);
+      us.push(wallMicros(fast.time));
+      if (opts.hash) {
+        hashKey(keyParts(fast.did, fast.collection, fast.rkey, fast.op), pair, 0);
+        hashes.push(pair[0], pair[1]);
+      }
+      return true;
+    },
     line(text, lastLine) {
       const i = index++;
       if (isBlank(text)) {
@@ -76,15 +107,7 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
       }
       const e = r.event;
       const json = JSON.stringify(e);
-      if (out.length - pos <= 3 * json.length) {
-        const need = pos + Buffer.byteLength(json) + 1;
-        if (need > out.length) {
-          const grown = Buffer.from(new ArrayBuffer(Math.max(need, 2 * out.length)));
-          out.copy(grown, 0, 0, pos);
-          out = grown;
-          outBuf = grown.buffer as ArrayBuffer;
-        }
-      }
+      if (out.length - pos <= 3 * json.length) room(Buffer.byteLength(json) + 1);
       pos += out.write(json, pos);
       out[pos++] = 10;
       ends.push(pos);

@@ -32,6 +32,12 @@ export interface PieceHandler {
 
 /** What splitRegion hands over for each line, in order. */
 export interface LineSink {
+  /**
+   * Optional fast path: a valid UTF-8 line within the length limit, offered
+   * as bytes (buf[from, to), a final CR included) before it is decoded.
+   * True when the sink took it; false to have it decoded and given to line().
+   */
+  bytes?(buf: Buffer, from: number, to: number): boolean;
   line(text: string, last: boolean): void;
   bad(reason: string, raw: Buffer): void;
 }
@@ -154,7 +160,9 @@ export function splitRegion(buf: Buffer, maxLine: number, last: boolean, sink: L
     const nl = buf.indexOf(NL, from);
     const end = nl < 0 ? buf.length : nl;
     lines++;
-    if (whole || isUtf8(buf.subarray(from, end))) {
+    if (whole && sink.bytes !== undefined && end - from <= maxLine && sink.bytes(buf, from, end)) {
+      // Taken as bytes.
+    } else if (whole || isUtf8(buf.subarray(from, end))) {
       // Each line is decoded on its own: one non-ASCII post would make the whole
       // region a two-byte string, and JSON.parse and JSON.stringify are slower on
       // those for every line.

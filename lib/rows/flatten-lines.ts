@@ -2,6 +2,7 @@ import type { Emit, LineTool } from '../cli/tool.js';
 import { parseEvent, type ParseOptions } from '../events/parse-event.js';
 import { envelope } from './envelope.js';
 import { flatten, kindOf, pick, type FlatRow } from './flatten.js';
+import { plainRowJson, subjectRow } from './flat-fast.js';
 
 export interface FlattenOptions extends ParseOptions {
   /** Keep only these kinds (like, post, …); all when empty. */
@@ -16,6 +17,8 @@ export interface FlattenOptions extends ParseOptions {
 export function flattenLines(opts: FlattenOptions): LineTool {
   const kinds = opts.kinds.length ? new Set(opts.kinds) : null;
   const ops = opts.ops.length ? new Set(opts.ops) : null;
+  // A field named twice comes out once (pick): plainRowJson would write it twice.
+  const plainFields = new Set(opts.fields).size === opts.fields.length;
   let rows = 0;
   let filtered = 0;
   return {
@@ -28,6 +31,16 @@ export function flattenLines(opts: FlattenOptions): LineTool {
           filtered++;
           return undefined;
         }
+      }
+      const fast = subjectRow(text, opts);
+      if (fast !== undefined) {
+        if ((kinds && !kinds.has(fast.kind)) || (ops && !ops.has(fast.op))) {
+          filtered++;
+          return undefined;
+        }
+        rows++;
+        emit((plainFields ? plainRowJson(fast, opts.fields) : JSON.stringify(pick(fast, opts.fields))) + '\n');
+        return undefined;
       }
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;

@@ -106,7 +106,8 @@ function uriOf(v: unknown): string | undefined {
   return isJsonObject(v) && typeof v.uri === 'string' ? v.uri : undefined;
 }
 
-function didOfUri(uri: string): string | undefined {
+/** The DID in an at:// URI. */
+export function didOfUri(uri: string): string | undefined {
   if (!uri.startsWith('at://')) return undefined;
   const end = uri.indexOf('/', 5);
   const did = end < 0 ? uri.slice(5) : uri.slice(5, end);

@@ -87,3 +87,16 @@ test('bsky-flatten: --strict, empty input, | head, help, version', (t) => {
   t.match(run('bsky-flatten', ['--version']).stdout, /^bsky-flatten \d/);
   t.end();
 });
+
+test('bsky-flatten: lines dropped by --kinds before decoding still count: a bad line after them is named by its number', (t) => {
+  const lines = events.split('\n').filter(Boolean);
+  const follows = lines.filter((l) => l.includes('"collection":"app.bsky.graph.follow"')).slice(0, 3);
+  const like = lines.find((l) => l.includes('"collection":"app.bsky.feed.like"'))!;
+  const input = [...follows, '{"time": broken', like, ''].join('\n');
+  const r = run('bsky-flatten', ['--kinds', 'like'], input);
+  t.equal(r.code, 0);
+  t.equal(ndjson(r.stdout).length, 1, 'the like comes out');
+  t.match(r.stderr, /stdin:4: invalid JSON/, 'the bad line is line 4');
+  t.match(r.stderr, /5 lines, 1 rows, 3 filtered out, 1 rejected/);
+  t.end();
+});

@@ -106,6 +106,12 @@ export type Emit = (text: string) => void;
 
 /** A line-oriented tool: the driver splits, counts and reports; the tool handles good lines. */
 export interface LineTool {
+  /**
+   * Optional: a valid UTF-8 line offered as bytes (buf[from, to)) before it
+   * is decoded; true when the tool is done with it (it filtered it out),
+   * false to have it decoded and given to line().
+   */
+  bytes?(buf: Buffer, from: number, to: number): boolean;
   /** Handles one non-blank text line; returns a reason to reject it, or undefined. */
   line(text: string, ref: LineRef, emit: Emit, last: boolean): string | undefined;
   /** Called after each input chunk, before its output is written: for tools that batch. */
@@ -162,6 +168,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     for (const source of opts.files.length ? opts.files : ['-']) {
       const name = source === '-' ? 'stdin' : source;
       const splitter = new LineSplitter(name, opts.maxLine, {
+        bytes: tool.bytes && ((buf, from, to) => tool.bytes!(buf, from, to)),
         line(text, ref, last) {
           if (isBlank(text)) {
             counts.blank++;

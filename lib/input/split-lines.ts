@@ -1,4 +1,7 @@
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
+
+/** Buffer's own decoder without toString's argument checks (public since Node 0.x, untyped). */
+type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** Where a physical line came from: the source name as users see it and its 1-based number. */
 export interface LineRef {
@@ -8,6 +11,12 @@ export interface LineRef {
 
 /** What a splitter hands over: good lines as text, bad ones as a reason with their raw bytes. */
 export interface LineHandler {
+  /**
+   * Optional: a complete, valid UTF-8 line within the length limit offered as
+   * bytes (buf[from, to), a final CR included) before it is decoded; true
+   * when the handler is done with it, false to have it decoded and given to line().
+   */
+  bytes?(buf: Buffer, from: number, to: number): boolean;
   /** A complete, valid UTF-8 line within the length limit, without its newline. `last` marks an unterminated final line. */
   line(text: string, ref: LineRef, last: boolean): void;
   /** A line that cannot become text: invalid UTF-8 or too long. `raw` is its bytes, or null when they were streamed to `spill`. */
@@ -165,8 +174,9 @@ export function splitRegion(buf: Buffer, maxLine: number, last: boolean, sink: L
     } else if (whole || isUtf8(buf.subarray(from, end))) {
       // Each line is decoded on its own: one non-ASCII post would make the whole
       // region a two-byte string, and JSON.parse and JSON.stringify are slower on
-      // those for every line.
-      let line = buf.toString(isAscii(buf.subarray(from, end)) ? 'latin1' : 'utf8', from, end);
+      // those for every line. utf8Slice makes a one-byte string of an ASCII (or
+      // Latin-1) line by itself: checking with isAscii first cost twice as much.
+      let line = (buf as Utf8Sliceable).utf8Slice(from, end);
       // Characters never outnumber bytes, so only long strings need the byte count.
       if (line.length * 3 > maxLine && Buffer.byteLength(line) > maxLine) sink.bad(tooLong(Buffer.byteLength(line), maxLine), buf.subarray(from, end));
       else {
@@ -193,7 +203,9 @@ export class LineSplitter {
     maxLine: number,
     handler: LineHandler,
   ) {
+    const bytes = handler.bytes;
     const sink: LineSink = {
+      bytes: bytes && ((buf, from, to) => (bytes.call(handler, buf, from, to) ? (this.lineNo++, true) : false)),
       line: (text, last) => handler.line(text, this.next(), last),
       bad: (reason, raw) => handler.bad(reason, this.next(), raw),
     };

@@ -12,24 +12,25 @@ export const POSTS = 'app.bsky.feed.post';
  * shape or a value holds an escape (then parse it whole).
  */
 export function envelope(text: string): { time: string; did: string; op: string; collection: string } | undefined {
-  // Straight-line code: this runs for most spooled lines.
+  // Straight-line code: this runs for most spooled lines. startsWith at a position allocates nothing.
   if (!text.startsWith(HEAD[0])) return undefined;
   let at = HEAD[0].length;
   let end = text.indexOf('"', at);
+  if (end < 0 || !text.startsWith(HEAD[1], end)) return undefined;
   const time = text.slice(at, end);
-  if (end < 0 || text.slice(end, end + HEAD[1].length) !== HEAD[1]) return undefined;
   at = end + HEAD[1].length;
   end = text.indexOf('"', at);
+  if (end < 0 || !text.startsWith(HEAD[2], end)) return undefined;
   const did = text.slice(at, end);
-  if (end < 0 || text.slice(end, end + HEAD[2].length) !== HEAD[2]) return undefined;
   at = end + HEAD[2].length;
   end = text.indexOf('"', at);
+  if (end < 0 || !text.startsWith(HEAD[3], end)) return undefined;
   const op = text.slice(at, end);
-  if (end < 0 || !OPS.has(op) || text.slice(end, end + HEAD[3].length) !== HEAD[3]) return undefined;
+  if (!OPS.has(op)) return undefined;
   at = end + HEAD[3].length;
   end = text.indexOf('"', at);
+  if (end < 0 || !text.startsWith('","rkey":', end)) return undefined;
   const collection = text.slice(at, end);
-  if (end < 0 || text.slice(end, end + 9) !== '","rkey":') return undefined;
   if (time.includes('\\') || did.includes('\\') || collection.includes('\\')) return undefined;
   // A slice keeps its whole parent alive (the decoded chunk), and metric state keeps DIDs: copy.
   return { time, did: (' ' + did).slice(1), op, collection };
@@ -43,4 +44,17 @@ export function envelopeRow(text: string): FlatRow | undefined {
   const e = envelope(text);
   if (e === undefined || e.collection === POSTS) return undefined;
   return { time: e.time, kind: kindOf(e.collection), op: e.op, did: e.did };
+}
+
+/** Canonical heads are about 110 bytes; a longer one (a did:web of 200 characters) is decoded with its line. */
+const HEAD_MAX = 320;
+
+/**
+ * envelope()'s op and collection, from a line's first bytes decoded alone
+ * (bsky-flatten drops the kinds it does not want without decoding the whole
+ * line); undefined when envelope() gives undefined or the head is longer
+ * than HEAD_MAX bytes.
+ */
+export function envelopeBytes(buf: Buffer, from: number, to: number): { op: string; collection: string } | undefined {
+  return envelope((buf as Buffer & { utf8Slice(s: number, e: number): string }).utf8Slice(from, Math.min(to, from + HEAD_MAX)));
 }

@@ -1,6 +1,6 @@
 import type { Emit, LineTool } from '../cli/tool.js';
 import { parseEvent, type ParseOptions } from '../events/parse-event.js';
-import { envelope } from './envelope.js';
+import { envelope, envelopeBytes } from './envelope.js';
 import { flatten, kindOf, pick, type FlatRow } from './flatten.js';
 import { plainRowJson, subjectRow } from './flat-fast.js';
 
@@ -22,6 +22,16 @@ export function flattenLines(opts: FlattenOptions): LineTool {
   let rows = 0;
   let filtered = 0;
   return {
+    bytes(buf: Buffer, from: number, to: number): boolean {
+      // The same filter on the bytes, so that dropped lines are not even decoded.
+      if (!kinds && !ops) return false;
+      const head = envelopeBytes(buf, from, to);
+      if (head !== undefined && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
+        filtered++;
+        return true;
+      }
+      return false;
+    },
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
       // bsky-parse output whose kind or op is not wanted is counted out without parsing it:
       // most of the cost of a --kinds like pipeline was parsing the follows and posts it drops.

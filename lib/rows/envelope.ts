@@ -46,15 +46,40 @@ export function envelopeRow(text: string): FlatRow | undefined {
   return { time: e.time, kind: kindOf(e.collection), op: e.op, did: e.did };
 }
 
-/** Canonical heads are about 110 bytes; a longer one (a did:web of 200 characters) is decoded with its line. */
-const HEAD_MAX = 320;
+/** Canonical heads are about 110 bytes; a longer one (a did:web of 100 characters) is decoded with its line. */
+const HEAD_MAX = 192;
+
+/** What envelopeBytes found, valid until its next call. */
+export const head = { op: '', collection: '' };
 
 /**
- * envelope()'s op and collection, from a line's first bytes decoded alone
- * (bsky-flatten drops the kinds it does not want without decoding the whole
- * line); undefined when envelope() gives undefined or the head is longer
- * than HEAD_MAX bytes.
+ * envelope()'s op and collection, read from a line's first bytes (bsky-flatten
+ * drops the kinds it does not want without decoding the whole line); false
+ * when envelope() gives undefined, when the head is longer than HEAD_MAX bytes
+ * or when the collection is not ASCII.
  */
-export function envelopeBytes(buf: Buffer, from: number, to: number): { op: string; collection: string } | undefined {
-  return envelope((buf as Buffer & { utf8Slice(s: number, e: number): string }).utf8Slice(from, Math.min(to, from + HEAD_MAX)));
+export function envelopeBytes(buf: Buffer, from: number, to: number): boolean {
+  // Latin-1 maps each byte to a character: quotes and backslashes stay where they are.
+  const text = (buf as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(from, Math.min(to, from + HEAD_MAX));
+  if (!text.startsWith(HEAD[0])) return false;
+  let end = text.indexOf('"', HEAD[0].length);
+  if (end < 0 || !text.startsWith(HEAD[1], end)) return false;
+  end = text.indexOf('"', end + HEAD[1].length);
+  if (end < 0 || !text.startsWith(HEAD[2], end)) return false;
+  const opAt = end + HEAD[2].length;
+  end = text.indexOf('"', opAt);
+  if (end < 0 || !text.startsWith(HEAD[3], end)) return false;
+  const op = text.slice(opAt, end);
+  if (!OPS.has(op)) return false;
+  const at = end + HEAD[3].length;
+  end = text.indexOf('"', at);
+  if (end < 0 || !text.startsWith('","rkey":', end)) return false;
+  // envelope() gives up on a backslash in time, did or collection: the rest of the head holds none.
+  const backslash = text.indexOf('\\');
+  if (backslash >= 0 && backslash < end) return false;
+  const collection = text.slice(at, end);
+  for (let i = 0; i < collection.length; i++) if (collection.charCodeAt(i) > 127) return false;
+  head.op = op;
+  head.collection = collection;
+  return true;
 }

@@ -1,6 +1,6 @@
 import type { Emit, LineTool } from '../cli/tool.js';
 import { parseEvent, type ParseOptions } from '../events/parse-event.js';
-import { envelope, envelopeBytes } from './envelope.js';
+import { envelope, envelopeBytes, head } from './envelope.js';
 import { flatten, kindOf, pick, type FlatRow } from './flatten.js';
 import { plainRowJson, subjectRow } from './flat-fast.js';
 
@@ -25,8 +25,7 @@ export function flattenLines(opts: FlattenOptions): LineTool {
     bytes(buf: Buffer, from: number, to: number): boolean {
       // The same filter on the bytes, so that dropped lines are not even decoded.
       if (!kinds && !ops) return false;
-      const head = envelopeBytes(buf, from, to);
-      if (head !== undefined && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
+      if (envelopeBytes(buf, from, to) && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
         filtered++;
         return true;
       }

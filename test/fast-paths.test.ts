@@ -9,6 +9,8 @@ import { isCommit, type BskyEvent } from '../lib/events/event.js';
 import { parseEvent, type ParseOptions } from '../lib/events/parse-event.js';
 import { fast, readTakeHome, scratch } from '../lib/events/take-home-fast.js';
 import { generateLines } from '../lib/gen/generate.js';
+import { nestedDeeper } from '../lib/input/json-depth.js';
+import { canon, copyValue, skipWhitespace } from '../lib/input/json-canon.js';
 import { checkRow } from '../lib/metrics/run.js';
 import { envelope, envelopeBytes, head } from '../lib/rows/envelope.js';
 import { plainRow, plainRowJson, subjectRow } from '../lib/rows/flat-fast.js';
@@ -66,13 +68,17 @@ function mutate(line: string, rnd: () => number): string {
   return s;
 }
 
-/** Every line, and `copies` mutations of each. */
+/**
+ * Every line, and `copies` mutations of each, as the tools see them: text
+ * decoded from UTF-8 bytes (a mutation that cut a surrogate pair leaves a
+ * lone surrogate, which UTF-8 cannot hold: it comes back as U+FFFD).
+ */
 function withMutations(lines: string[], copies: number, seed: number): string[] {
   const rnd = random(seed);
   const out: string[] = [];
   for (const l of lines) {
     out.push(l);
-    for (let c = 0; c < copies; c++) out.push(mutate(l, rnd));
+    for (let c = 0; c < copies; c++) out.push(Buffer.from(mutate(l, rnd)).toString());
   }
   return out;
 }
@@ -262,5 +268,53 @@ test('bsky-flatten byte filter: a line\'s head read from its first bytes gives e
   t.ok(taken > lines.length / 2, 'most lines are read from their bytes');
   const long = lines[lines.length - 1];
   t.equal(envelopeBytes(Buffer.from(long), 0, long.length), false, 'a head longer than the bytes read is left to the decoded line');
+  t.end();
+});
+
+test('copyValue: any JSON value copied as JSON.stringify(JSON.parse(text)) writes it, or gives up', (t) => {
+  const rnd = random(61);
+  const STRINGS = ['', 'a', 'é', '日本', '🚀', 'a"b', 'a\\b', '\n\t', '\u0001', '\u2028', '\ud800', 'x'.repeat(40)];
+  const KEYS = ['a', 'b', '$type', 'é', '', '1', '01', 'a b', '"', '__proto__'];
+  function value(depth: number): unknown {
+    const r = rnd();
+    if (depth > 4 || r < 0.3) return STRINGS[Math.floor(rnd() * STRINGS.length)];
+    if (r < 0.45) return [0, -1, 7, 123456789012345, 1.5, -0.25, 1e21][Math.floor(rnd() * 7)];
+    if (r < 0.55) return [true, false, null][Math.floor(rnd() * 3)];
+    if (r < 0.75) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let n = Math.floor(rnd() * 4); n > 0; n--) o[KEYS[Math.floor(rnd() * KEYS.length)]] = value(depth + 1);
+    return o;
+  }
+  const texts: string[] = [];
+  for (let n = 0; n < 3000; n++) {
+    const v = value(0);
+    texts.push(JSON.stringify(v), JSON.stringify(v, null, rnd() < 0.5 ? 1 : '\t'));
+  }
+  const all = withMutations(texts, 3, 62);
+  let taken = 0;
+  let bad = 0;
+  for (const text of all) {
+    const src = Buffer.from(text);
+    if (!isUtf8(src)) continue;
+    const dest = new Uint8Array(src.length);
+    if (!copyValue(src, 0, src.length, dest, 0, 3)) continue;
+    // A value followed by more than whitespace is not the whole text: JSON.parse would refuse it.
+    if (skipWhitespace(src, canon.at, src.length) !== src.length) continue;
+    taken++;
+    let expected: string | undefined;
+    try {
+      const v = JSON.parse(text) as unknown;
+      expected = nestedDeeper(v, 3) ? 'too deep' : JSON.stringify(v);
+    } catch {
+      expected = 'invalid';
+    }
+    const got = Buffer.from(dest.subarray(0, canon.o)).toString();
+    if (got !== expected) {
+      bad++;
+      if (bad <= 3) t.fail(`${JSON.stringify(text)}: expected ${expected}, got ${got}`);
+    }
+  }
+  t.equal(bad, 0, `${taken} values copied as JSON.stringify writes them`);
+  t.ok(taken > 3000, 'most are copied');
   t.end();
 });

@@ -22,13 +22,17 @@ let at = 0;
 let end = 0;
 let out: Uint8Array = new Uint8Array(0);
 let o = 0;
-let depthLeft = 0;
-/** Keys of the objects being copied, as [start, length] pairs in `out`, to find duplicates. */
+/** Keys of the objects being copied, as [start, length] pairs in the output, to find duplicates. */
 let keys = new Int32Array(256);
-let keyTop = 0;
+/** Per open container: where its keys start in `keys` (objects), or -1 (arrays). */
+let stack = new Int32Array(64);
 
 /** Where copyValue left off: the input offset after the value and the output offset after its copy. */
 export const canon = { at: 0, o: 0 };
+
+const VALUE = 0;
+const KEY = 1;
+const AFTER = 2;
 
 /**
  * Copies the value starting at `from` (after optional whitespace) into
@@ -36,19 +40,147 @@ export const canon = { at: 0, o: 0 };
  * never longer than its text). Nesting deeper than `maxDepth` levels gives
  * up. Returns false when it gives up; otherwise `canon` holds where the value
  * ended in the input and in `dest`.
+ *
+ * One loop with an explicit stack and every hot variable local: V8 keeps
+ * locals in registers but reloads module variables on every use, and a
+ * recursive version was twice as slow per byte.
  */
 export function copyValue(bytes: Uint8Array, from: number, limit: number, dest: Uint8Array, to: number, maxDepth: number): boolean {
-  src = bytes;
-  at = from;
-  end = limit;
-  out = dest;
-  o = to;
-  depthLeft = maxDepth;
-  keyTop = 0;
-  skipSpace();
-  if (!value()) return false;
-  canon.at = at;
-  canon.o = o;
+  const s = bytes;
+  const d = dest;
+  const e = limit;
+  let i = from;
+  let k = to;
+  let depth = 0;
+  let keyTop = 0;
+  let state = VALUE;
+  if (stack.length < Math.min(maxDepth, 1 << 16) + 1) stack = new Int32Array(Math.min(maxDepth, 1 << 16) + 1);
+  for (;;) {
+    if (state === AFTER && depth === 0) break;
+    // Whitespace between tokens is dropped.
+    let c = 0;
+    while (i < e) {
+      c = s[i];
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+      i++;
+    }
+    if (i >= e) return false;
+    if (state === AFTER) {
+      const base = stack[depth - 1];
+      i++;
+      if (c === 44) {
+        d[k++] = 44;
+        state = base >= 0 ? KEY : VALUE;
+        continue;
+      }
+      if ((c === 125 && base >= 0) || (c === 93 && base < 0)) {
+        d[k++] = c;
+        if (base >= 0) keyTop = base;
+        depth--;
+        continue;
+      }
+      return false;
+    }
+    if (state === KEY || c === 34) {
+      // A string (a key or a value): bytes copied as they are up to the closing quote, escapes rewritten.
+      if (c !== 34) return false;
+      const start = k;
+      d[k++] = 34;
+      i++;
+      for (;;) {
+        if (i >= e) return false;
+        const b = s[i];
+        if (b === 34) break;
+        if (b === 92) {
+          at = i;
+          out = d;
+          src = s;
+          end = e;
+          o = k;
+          if (!escape()) return false;
+          i = at;
+          k = o;
+          continue;
+        }
+        if (b < 32) return false;
+        d[k++] = b;
+        i++;
+      }
+      d[k++] = 34;
+      i++;
+      if (state !== KEY) {
+        state = AFTER;
+        continue;
+      }
+      // JSON.parse puts keys that are array indexes first: leave those to it.
+      const k0 = d[start + 1];
+      if (k0 >= 48 && k0 <= 57) return false;
+      // A key seen before in this object: JSON.parse keeps the last value in the first one's place.
+      const len = k - start;
+      for (let x = stack[depth - 1]; x < keyTop; x += 2) {
+        if (keys[x + 1] !== len) continue;
+        const p = keys[x];
+        let b = 1;
+        while (b < len && d[p + b] === d[start + b]) b++;
+        if (b === len) return false;
+      }
+      if (keyTop + 2 > keys.length) {
+        if (keys.length >= 1 << 20) return false;
+        const grown = new Int32Array(keys.length * 2);
+        grown.set(keys);
+        keys = grown;
+      }
+      keys[keyTop++] = start;
+      keys[keyTop++] = len;
+      while (i < e && (s[i] === 32 || s[i] === 10 || s[i] === 13 || s[i] === 9)) i++;
+      if (i >= e || s[i] !== 58) return false;
+      d[k++] = 58;
+      i++;
+      state = VALUE;
+      continue;
+    }
+    // A value other than a string.
+    if (c === 123 || c === 91) {
+      if (depth >= maxDepth || depth >= stack.length) return false;
+      d[k++] = c;
+      i++;
+      while (i < e && (s[i] === 32 || s[i] === 10 || s[i] === 13 || s[i] === 9)) i++;
+      if (i < e && s[i] === c + 2) {
+        // {} or []
+        d[k++] = c + 2;
+        i++;
+        state = AFTER;
+        continue;
+      }
+      stack[depth++] = c === 123 ? keyTop : -1;
+      state = c === 123 ? KEY : VALUE;
+      continue;
+    }
+    if (c === 116 || c === 102 || c === 110) {
+      const word = c === 116 ? TRUE : c === 102 ? FALSE : NULL;
+      if (i + word.length > e) return false;
+      for (let w = 0; w < word.length; w++) {
+        if (s[i + w] !== word[w]) return false;
+        d[k++] = word[w];
+      }
+      i += word.length;
+      state = AFTER;
+      continue;
+    }
+    // An integer of at most 15 digits, not -0: JSON.stringify gives back its text. Anything else gives up.
+    const start = i;
+    if (c === 45) i++;
+    const first = i;
+    while (i < e && s[i] >= 48 && s[i] <= 57) i++;
+    const digits = i - first;
+    if (digits === 0 || digits > 15 || (digits > 1 && s[first] === 48)) return false;
+    if (start !== first && digits === 1 && s[first] === 48) return false;
+    if (i < e && (s[i] === 46 || s[i] === 101 || s[i] === 69)) return false;
+    for (let x = start; x < i; x++) d[k++] = s[x];
+    state = AFTER;
+  }
+  canon.at = i;
+  canon.o = k;
   return true;
 }
 
@@ -63,170 +195,9 @@ export function skipWhitespace(bytes: Uint8Array, from: number, limit: number): 
   return i;
 }
 
-function skipSpace(): void {
-  while (at < end) {
-    const c = src[at];
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return;
-    at++;
-  }
-}
-
-function value(): boolean {
-  if (at >= end) return false;
-  const c = src[at];
-  if (c === 34) return string();
-  if (c === 123) return object();
-  if (c === 91) return array();
-  if (c === 116) return literal(TRUE);
-  if (c === 102) return literal(FALSE);
-  if (c === 110) return literal(NULL);
-  return integer();
-}
-
 const TRUE = [116, 114, 117, 101];
 const FALSE = [102, 97, 108, 115, 101];
 const NULL = [110, 117, 108, 108];
-
-function literal(word: number[]): boolean {
-  if (at + word.length > end) return false;
-  for (let k = 0; k < word.length; k++) {
-    if (src[at + k] !== word[k]) return false;
-    out[o + k] = word[k];
-  }
-  at += word.length;
-  o += word.length;
-  return true;
-}
-
-/** An integer of at most 15 digits, not -0: JSON.stringify gives back its text. Anything else gives up. */
-function integer(): boolean {
-  const start = at;
-  if (src[at] === 45) at++;
-  const first = at;
-  while (at < end && src[at] >= 48 && src[at] <= 57) at++;
-  const digits = at - first;
-  if (digits === 0 || digits > 15 || (digits > 1 && src[first] === 48)) return false;
-  if (start !== first && digits === 1 && src[first] === 48) return false;
-  if (at < end) {
-    const c = src[at];
-    if (c === 46 || c === 101 || c === 69) return false;
-  }
-  for (let k = start; k < at; k++) out[o++] = src[k];
-  return true;
-}
-
-function array(): boolean {
-  if (--depthLeft < 0) return false;
-  at++;
-  out[o++] = 91;
-  skipSpace();
-  if (at < end && src[at] === 93) {
-    at++;
-    out[o++] = 93;
-    depthLeft++;
-    return true;
-  }
-  for (;;) {
-    if (!value()) return false;
-    skipSpace();
-    if (at >= end) return false;
-    const c = src[at++];
-    if (c === 93) break;
-    if (c !== 44) return false;
-    out[o++] = 44;
-    skipSpace();
-  }
-  out[o++] = 93;
-  depthLeft++;
-  return true;
-}
-
-function object(): boolean {
-  if (--depthLeft < 0) return false;
-  at++;
-  out[o++] = 123;
-  skipSpace();
-  if (at < end && src[at] === 125) {
-    at++;
-    out[o++] = 125;
-    depthLeft++;
-    return true;
-  }
-  const base = keyTop;
-  for (;;) {
-    if (at >= end || src[at] !== 34) return false;
-    const keyStart = o;
-    if (!string()) return false;
-    // JSON.parse puts keys that are array indexes first: leave those to it.
-    const k0 = out[keyStart + 1];
-    if (k0 >= 48 && k0 <= 57) return false;
-    if (!newKey(base, keyStart, o - keyStart)) return false;
-    skipSpace();
-    if (at >= end || src[at] !== 58) return false;
-    at++;
-    out[o++] = 58;
-    skipSpace();
-    if (!value()) return false;
-    skipSpace();
-    if (at >= end) return false;
-    const c = src[at++];
-    if (c === 125) break;
-    if (c !== 44) return false;
-    out[o++] = 44;
-    skipSpace();
-  }
-  out[o++] = 125;
-  keyTop = base;
-  depthLeft++;
-  return true;
-}
-
-/** Records a key of the object whose keys start at `base`; false when it is there already (JSON.parse keeps the last value, in the first one's place). */
-function newKey(base: number, start: number, len: number): boolean {
-  for (let k = base; k < keyTop; k += 2) {
-    if (keys[k + 1] !== len) continue;
-    const s = keys[k];
-    let same = true;
-    for (let b = 0; b < len; b++) {
-      if (out[s + b] !== out[start + b]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return false;
-  }
-  if (keyTop + 2 > keys.length) {
-    if (keys.length >= 1 << 16) return false;
-    const grown = new Int32Array(keys.length * 2);
-    grown.set(keys);
-    keys = grown;
-  }
-  keys[keyTop++] = start;
-  keys[keyTop++] = len;
-  return true;
-}
-
-/** A string, with its escapes written as JSON.stringify writes them. */
-function string(): boolean {
-  at++;
-  out[o++] = 34;
-  while (at < end) {
-    const c = src[at];
-    if (c === 34) {
-      at++;
-      out[o++] = 34;
-      return true;
-    }
-    if (c === 92) {
-      if (!escape()) return false;
-      continue;
-    }
-    if (c < 32) return false;
-    out[o++] = c;
-    at++;
-  }
-  return false;
-}
 
 function escape(): boolean {
   if (at + 1 >= end) return false;

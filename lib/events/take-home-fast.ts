@@ -11,7 +11,7 @@ import { DID, NSID, RKEY, type ParseOptions } from './parse-event.js';
  * that is not plainly a valid take-home line, and the slow path
  * (parseEvent), which knows every format and every error message, decides.
  * On success the canonical event is the same bytes the slow path writes
- * (test/take-home-fast.test.ts compares both on generated and mutated lines).
+ * (test/fast-paths.test.ts compares both on generated and mutated lines).
  */
 
 /** What readTakeHome found, valid until its next call. */

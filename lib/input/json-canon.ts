@@ -6,15 +6,15 @@
  * a huge integer, a duplicate key, a key JSON.parse would reorder, nesting
  * past the limit, invalid JSON) it gives up, and the caller takes the slow
  * path (JSON.parse, then JSON.stringify), which decides. So it may only ever
- * agree with the slow path or give up; test/json-canon.test.ts checks that
+ * agree with the slow path or give up; test/fast-paths.test.ts checks that
  * on generated and mutated lines.
  *
  * The input must be valid UTF-8 (splitRegion checks each region first), so
  * bytes of non-ASCII characters are copied as they are: JSON.stringify writes
  * them raw too, and valid UTF-8 holds no lone surrogate.
  *
- * State lives in module variables, not objects: this runs for every byte of
- * every event.
+ * copyValue keeps its state in locals (see there); the rare escape path
+ * shares it through module variables.
  */
 
 let src: Uint8Array = new Uint8Array(0);

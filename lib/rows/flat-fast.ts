@@ -7,7 +7,7 @@ import { didOfUri, FIELDS, kindOf, type FlatRow } from './flatten.js';
  * regular expression (compiled to machine code by V8) checks the whole line
  * and picks its values in one pass, where JSON.parse would build the object
  * and JSON.stringify walk it again. A line that is not exactly in the shape
- * is left to the slow path, which decides; test/flat-fast.test.ts checks
+ * is left to the slow path, which decides; test/fast-paths.test.ts checks
  * that the two agree on generated and mutated lines.
  *
  * A value matched by STR holds no quote, backslash or control character,

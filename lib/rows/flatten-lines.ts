@@ -32,15 +32,8 @@ export function flattenLines(opts: FlattenOptions): LineTool {
       return false;
     },
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
-      // bsky-parse output whose kind or op is not wanted is counted out without parsing it:
-      // most of the cost of a --kinds like pipeline was parsing the follows and posts it drops.
-      if (kinds || ops) {
-        const head = envelope(text);
-        if (head !== undefined && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
-          filtered++;
-          return undefined;
-        }
-      }
+      // Likes, reposts, follows, blocks: one match reads and checks the whole line (before the
+      // head filter below: a line in this shape has that head too, and the filter gives the same answer).
       const fast = subjectRow(text, opts);
       if (fast !== undefined) {
         if ((kinds && !kinds.has(fast.kind)) || (ops && !ops.has(fast.op))) {
@@ -50,6 +43,15 @@ export function flattenLines(opts: FlattenOptions): LineTool {
         rows++;
         emit((plainFields ? plainRowJson(fast, opts.fields) : JSON.stringify(pick(fast, opts.fields))) + '\n');
         return undefined;
+      }
+      // bsky-parse output whose kind or op is not wanted is counted out without parsing it:
+      // most of the cost of a --kinds like pipeline was parsing the follows and posts it drops.
+      if (kinds || ops) {
+        const head = envelope(text);
+        if (head !== undefined && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
+          filtered++;
+          return undefined;
+        }
       }
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;

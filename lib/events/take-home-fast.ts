@@ -65,12 +65,8 @@ export function readTakeHome(buf: Buffer, from: number, to: number, opts: ParseO
     // A key: plain ASCII, no escapes (else give up).
     if (i >= to || buf[i] !== 34) return false;
     const keyStart = ++i;
-    while (i < to && buf[i] !== 34) {
-      const c = buf[i];
-      if (c === 92 || c < 32 || c > 126) return false;
-      i++;
-    }
-    if (i >= to) return false;
+    i = plainEnd(buf, i, to);
+    if (i < 0) return false;
     const key = knownKey(buf, keyStart, i);
     i = skipWhitespace(buf, i + 1, to);
     if (i >= to || buf[i] !== 58) return false;
@@ -82,12 +78,8 @@ export function readTakeHome(buf: Buffer, from: number, to: number, opts: ParseO
     if (key >= 0 && key !== RECORD && buf[i] === 34) {
       // A string value we read: plain ASCII, no escapes (else give up).
       const s = ++i;
-      while (i < to && buf[i] !== 34) {
-        const c = buf[i];
-        if (c === 92 || c < 32 || c > 126) return false;
-        i++;
-      }
-      if (i >= to) return false;
+      i = plainEnd(buf, i, to);
+      if (i < 0) return false;
       starts[key] = s;
       ends[key] = i;
       i++;
@@ -144,6 +136,17 @@ export function readTakeHome(buf: Buffer, from: number, to: number, opts: ParseO
   return true;
 }
 
+
+/** Where the string whose text starts at `i` ends (its closing quote), if it is plain printable ASCII without escapes; -1 otherwise. */
+function plainEnd(buf: Buffer, i: number, to: number): number {
+  while (i < to) {
+    const c = buf[i];
+    if (c === 34) return i;
+    if (c === 92 || c < 32 || c > 126) return -1;
+    i++;
+  }
+  return -1;
+}
 
 /** The index of a known key in KEYS, or -1. */
 function knownKey(buf: Uint8Array, from: number, to: number): number {

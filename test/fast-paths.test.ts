@@ -3,6 +3,8 @@
 // capture and mutations of both: a fast path may only agree or give up.
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import test from 'tape';
 import { isCommit, type BskyEvent } from '../lib/events/event.js';
@@ -316,5 +318,24 @@ test('copyValue: any JSON value copied as JSON.stringify(JSON.parse(text)) write
   }
   t.equal(bad, 0, `${taken} values copied as JSON.stringify writes them`);
   t.ok(taken > 3000, 'most are copied');
+  t.end();
+});
+
+test('bsky-metric fast path: a DID it reads does not keep its whole line alive (fast-likers keeps DIDs)', (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept: string[] = [];
+  const pad = 'x'.repeat(10_000);
+  for (let i = 0; i < 20_000; i++) {
+    // 20,000 lines of 10 KB: 200 MB if each DID kept its line.
+    const line = `{"time":"2025-03-16T12:00:00.000000","kind":"like","op":"create","did":"did:plc:${String(i).padStart(24, '0')}","subject":"${pad}${i}"}`;
+    kept.push(plainRow(line)!.did);
+  }
+  gc();
+  const grown = (process.memoryUsage().heapUsed - before) / 1e6;
+  t.equal(kept.length, 20_000);
+  t.ok(grown < 20, `heap grew by ${grown.toFixed(1)} MB for 20,000 DIDs`);
   t.end();
 });

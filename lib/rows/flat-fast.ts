@@ -82,5 +82,6 @@ const PLAIN_ROW = new RegExp(
 export function plainRow(text: string): FlatRow | undefined {
   const m = PLAIN_ROW.exec(text);
   if (m === null) return undefined;
-  return { time: m[1], kind: m[2], op: m[3], did: m[4] };
+  // A match is a slice of the whole line, and keeps it alive: fast-likers keeps DIDs of active users, so copy (as envelope() does).
+  return { time: m[1], kind: m[2], op: m[3], did: (' ' + m[4]).slice(1) };
 }

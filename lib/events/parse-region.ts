@@ -72,6 +72,16 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
     out = grown;
     outBuf = grown.buffer as ArrayBuffer;
   };
+  /** Notes an event just written (it ends at `pos`): its line, its time, the hash of its identity. */
+  const written = (i: number, time: string, identity: string[]): void => {
+    ends.push(pos);
+    at.push(i);
+    us.push(wallMicros(time));
+    if (opts.hash) {
+      hashKey(identity, pair, 0);
+      hashes.push(pair[0], pair[1]);
+    }
+  };
   const lines = splitRegion(buf, opts.maxLine, last, {
     bytes(b, from, to) {
       if (!readTakeHome(b, from, to, opts)) return false;
@@ -85,13 +95,7 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
         out[pos++] = 125;
       }
       out[pos++] = 10;
-      ends.push(pos);
-      at.push(index++);
-      us.push(wallMicros(fast.time));
-      if (opts.hash) {
-        hashKey(keyParts(fast.did, fast.collection, fast.rkey, fast.op), pair, 0);
-        hashes.push(pair[0], pair[1]);
-      }
+      written(index++, fast.time, keyParts(fast.did, fast.collection, fast.rkey, fast.op));
       return true;
     },
     line(text, lastLine) {
@@ -110,13 +114,7 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
       if (out.length - pos <= 3 * json.length) room(Buffer.byteLength(json) + 1);
       pos += out.write(json, pos);
       out[pos++] = 10;
-      ends.push(pos);
-      at.push(i);
-      us.push(wallMicros(e.time));
-      if (opts.hash) {
-        hashKey(isCommit(e) ? keyParts(e.did, e.collection, e.rkey, e.op) : [identityOf(e)], pair, 0);
-        hashes.push(pair[0], pair[1]);
-      }
+      written(i, e.time, isCommit(e) ? keyParts(e.did, e.collection, e.rkey, e.op) : [identityOf(e)]);
     },
     bad(reason, raw) {
       // A copy: a view would carry the whole region to the other thread.

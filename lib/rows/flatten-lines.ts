@@ -21,25 +21,26 @@ export function flattenLines(opts: FlattenOptions): LineTool {
   const plainFields = new Set(opts.fields).size === opts.fields.length;
   let rows = 0;
   let filtered = 0;
+  /** True (and counted) for a kind or operation the options leave out. */
+  const dropped = (kind: string, op: string): boolean => {
+    if ((kinds && !kinds.has(kind)) || (ops && !ops.has(op))) {
+      filtered++;
+      return true;
+    }
+    return false;
+  };
   return {
     bytes(buf: Buffer, from: number, to: number): boolean {
       // The same filter on the bytes, so that dropped lines are not even decoded.
       if (!kinds && !ops) return false;
-      if (envelopeBytes(buf, from, to) && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
-        filtered++;
-        return true;
-      }
-      return false;
+      return envelopeBytes(buf, from, to) && dropped(kindOf(head.collection), head.op);
     },
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
       // Likes, reposts, follows, blocks: one match reads and checks the whole line (before the
       // head filter below: a line in this shape has that head too, and the filter gives the same answer).
       const fast = subjectRow(text, opts);
       if (fast !== undefined) {
-        if ((kinds && !kinds.has(fast.kind)) || (ops && !ops.has(fast.op))) {
-          filtered++;
-          return undefined;
-        }
+        if (dropped(fast.kind, fast.op)) return undefined;
         rows++;
         emit((plainFields ? plainRowJson(fast, opts.fields) : JSON.stringify(pick(fast, opts.fields))) + '\n');
         return undefined;
@@ -47,19 +48,13 @@ export function flattenLines(opts: FlattenOptions): LineTool {
       // bsky-parse output whose kind or op is not wanted is counted out without parsing it:
       // most of the cost of a --kinds like pipeline was parsing the follows and posts it drops.
       if (kinds || ops) {
-        const head = envelope(text);
-        if (head !== undefined && ((kinds && !kinds.has(kindOf(head.collection))) || (ops && !ops.has(head.op)))) {
-          filtered++;
-          return undefined;
-        }
+        const e = envelope(text);
+        if (e !== undefined && dropped(kindOf(e.collection), e.op)) return undefined;
       }
       const r = parseEvent(text, opts);
       if (r.reason !== undefined) return r.reason;
       const row = flatten(r.event);
-      if ((kinds && !kinds.has(row.kind)) || (ops && !ops.has(row.op))) {
-        filtered++;
-        return undefined;
-      }
+      if (dropped(row.kind, row.op)) return undefined;
       rows++;
       emit(JSON.stringify(opts.fields.length ? pick(row, opts.fields) : row) + '\n');
       return undefined;

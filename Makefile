@@ -29,12 +29,15 @@ dist/.built: node_modules/.installed $(SOURCES)
 test: all
 	npm test
 
-# The main job on the sample: spool it, roll it up, draw every metric.
+# The main job on the sample, in a folder of its own (never the ./spool, ./state and ./metrics
+# that `./bluesky | ./handle-stream` and `./periodic` use): spool it, roll it up, draw every metric.
+DEMO ?= tmp/demo
 demo: all $(SAMPLE)
-	rm -rf $(SPOOL) $(STATE) $(METRICS)
-	$(BIN)/handle-stream --spool $(SPOOL) < $(SAMPLE)
-	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS)
-	$(BIN)/bsky-plot $(METRICS)/*.csv
+	rm -rf $(DEMO)/spool $(DEMO)/state $(DEMO)/metrics
+	$(BIN)/handle-stream --spool $(DEMO)/spool < $(SAMPLE)
+	$(BIN)/periodic --spool $(DEMO)/spool --state $(DEMO)/state --metrics $(DEMO)/metrics
+	$(BIN)/bsky-plot $(DEMO)/metrics/*.csv
+	@echo "The demo's metrics are in $(DEMO)/metrics/ (draw them again with: make show METRICS=$(DEMO)/metrics)"
 
 $(SAMPLE): | dist/.built
 	mkdir -p $(dir $@)
@@ -54,9 +57,11 @@ jetstream: all
 	mkdir -p $(STATE)
 	$(BIN)/bsky-jetstream --url $(JETSTREAM_URL) --cursor-file $(STATE)/jetstream.cursor | $(BIN)/handle-stream --spool $(SPOOL)
 
-# Live demo: paced generator into handle-stream, periodic and charts every 30 s (examples/live-demo.sh). Ctrl-C stops it.
-LIVE_DIR ?= .
+# Live demo: paced generator into handle-stream, periodic and charts every 30 s (examples/live-demo.sh),
+# in a folder of its own. Ctrl-C stops it.
+LIVE_DIR ?= tmp/live-demo
 live-demo: all
+	@echo "The live demo's spool, state and metrics are in $(LIVE_DIR)/"
 	DIR=$(LIVE_DIR) bash examples/live-demo.sh
 
 # One roll-up of what handle-stream spooled since the last one (what cron or `watch -n 30` runs).
@@ -83,7 +88,7 @@ pipeline: all
 likes-per-minute: all
 	$(BIN)/bsky-parse -q $(CAPTURE) | $(BIN)/bsky-flatten -q --kinds like | $(BIN)/bsky-metric -q likes-per-minute | $(BIN)/bsky-csv -q | $(BIN)/bsky-plot
 
-# Draw every metrics file in the terminal.
+# Draw every metrics file of a folder in the terminal (make show METRICS=tmp/demo/metrics).
 show: all
 	$(BIN)/bsky-plot $(METRICS)/*.csv
 

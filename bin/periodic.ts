@@ -44,7 +44,7 @@ try {
     archiveDays: opts.archiveDays, lockStaleMs, quiet: opts.quiet,
   });
   if (summary === null) process.stderr.write(`periodic: another run is in progress (lock ${opts.state}/periodic.lock); nothing done\n`);
-  else if (!opts.quiet) process.stdout.write(summaryLine(summary, (performance.now() - started) / 1000) + '\n');
+  else if (!opts.quiet) process.stdout.write(summaryLine(summary, (performance.now() - started) / 1000, Date.now(), opts.spool) + '\n');
 } catch (err) {
   fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : (err as Error).message);
 }

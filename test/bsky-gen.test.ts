@@ -1,5 +1,5 @@
 import test from 'tape';
-import { ndjson, run, sh, start } from './helpers.js';
+import { exited, ndjson, run, sh, start } from './helpers.js';
 
 const summary = /^bsky-gen: (\d+) events, (\d+) malformed, (\d+) blank, (\d+) duplicates, (\d+) fast likers\n$/;
 const counts = (stderr: string): number[] => (summary.exec(stderr) ?? []).slice(1).map(Number);
@@ -78,7 +78,7 @@ test('bsky-gen: --pace writes in real time and ends after --events', (t) => {
   t.end();
 });
 
-test('bsky-gen: --pace without --events runs until stopped, and SIGTERM ends it with a summary', (t) => {
+test('bsky-gen: --pace without --events runs until stopped, and SIGTERM ends it with a summary', async (t) => {
   const child = start('bsky-gen', ['--pace', '--rate', '100']);
   let out = '';
   let err = '';
@@ -87,11 +87,9 @@ test('bsky-gen: --pace without --events runs until stopped, and SIGTERM ends it 
     if (out.split('\n').length > 5) child.kill('SIGTERM');
   });
   child.stderr.on('data', (d: Buffer) => (err += d));
-  child.on('close', (code) => {
-    t.equal(code, 0);
-    t.match(err, summary);
-    t.end();
-  });
+  t.equal(await exited(child), 0);
+  t.match(err, summary);
+  t.end();
 });
 
 test('bsky-gen: | head exits 0 with an empty stderr', (t) => {

@@ -9,7 +9,7 @@ import { checkMessage } from '../lib/jetstream/message.js';
 import { formatLag, formatStatus } from '../lib/jetstream/status.js';
 import { checkCollection, subscribeUrl } from '../lib/jetstream/subscribe-url.js';
 import { startFakeJetstream, type FakeJetstream, type Plan } from './fake-jetstream.js';
-import { ENV, ROOT, run, start, tempDir } from './helpers.js';
+import { ENV, ROOT, exited, run, start, tempDir } from './helpers.js';
 
 type Message = Record<string, unknown> & { time_us: number };
 
@@ -271,7 +271,7 @@ test('bsky-jetstream: no events gives empty output, exit 0, and no cursor file',
     await done;
     await new Promise((resolve) => setTimeout(resolve, 100));
     jet.kill('SIGTERM');
-    const code = await new Promise((resolve) => jet.on('close', resolve));
+    const code = await exited(jet);
     t.equal(code, 0);
     t.equal(stdout, '');
     t.match(stderr, /bsky-jetstream: 0 events, 0 skipped, 1 connections, no cursor\n$/);
@@ -364,9 +364,8 @@ test('jetstream lib: the status line shows host, rate and lag', (t) => {
   t.end();
 });
 
-const HAS_SPOOL = existsSync(join(ROOT, 'bin', 'handle-stream')) && existsSync(join(ROOT, 'bin', 'periodic'));
 
-test('bsky-jetstream | handle-stream, stopped with SIGTERM, then periodic, gives the metrics of the capture', { skip: !HAS_SPOOL }, async (t) => {
+test('bsky-jetstream | handle-stream, stopped with SIGTERM, then periodic, gives the metrics of the capture', async (t) => {
   const { dir, cleanup } = tempDir();
   const file = join(dir, 'cursor');
   const last = SERVED[SERVED.length - 1].time_us;

@@ -1,7 +1,7 @@
 import test from 'tape';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ndjson, run, sh, start, tempDir } from './helpers.js';
+import { exited, ndjson, run, sh, start, tempDir } from './helpers.js';
 
 const row = (time: string, over: Record<string, unknown> = {}): string =>
   JSON.stringify({ time: `2025-03-16T${time}`, kind: 'like', op: 'create', did: 'did:plc:a', ...over }) + '\n';
@@ -171,7 +171,7 @@ test('bsky-window: windows stream out while the input is still open', async (t) 
   const line = await first;
   t.equal(line, '{"start":"2025-03-16 13:26:00","end":"2025-03-16 13:27:00","count":2}\n', 'the first minute, before the input ends');
   child.stdin.end(row('13:27:20'));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const code = await exited(child);
   t.equal(code, 0);
   t.equal(ndjson(out).length, 2, 'the last minute at the end of input');
 });

@@ -1,7 +1,7 @@
 import test from 'tape';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, sh, tempDir } from './helpers.js';
+import { ROOT, golden, sh, tempDir } from './helpers.js';
 
 // Every example in examples/ runs here; its stdout must equal examples/NAME.out.
 // UPDATE_GOLDEN=1 rewrites the .out files for review with git diff.
@@ -12,9 +12,7 @@ for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.sh') && f !=
     const r = sh(`bash examples/${file}`);
     t.equal(r.code, 0, r.stderr);
     t.equal(r.stderr, '', 'nothing on stderr');
-    const golden = join(EXAMPLES, file.replace('.sh', '.out'));
-    if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, r.stdout);
-    t.equal(r.stdout, readFileSync(golden, 'utf8'));
+    golden(t, join(EXAMPLES, file.replace('.sh', '.out')), r.stdout);
     t.end();
   });
 }

@@ -2,7 +2,7 @@ import test from 'tape';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV, ROOT, sh, tempDir } from './helpers.js';
+import { ENV, ROOT, exited, sh, tempDir } from './helpers.js';
 import { referenceCsvs } from './reference/capture.js';
 import { startFakeJetstream } from './fake-jetstream.js';
 
@@ -53,12 +53,25 @@ test('make likes-per-minute and make show draw charts', (t) => {
   t.end();
 });
 
-test('make demo: generates a sample, runs the main job, draws every metric', (t) => {
-  const r = make(`demo SAMPLE=${dir}/sample.ndjson SAMPLE_EVENTS=20000 SPOOL=${dir}/d-spool STATE=${dir}/d-state METRICS=${dir}/d-metrics`);
+test('make demo: generates a sample, runs the main job in a folder of its own, draws every metric and says where they are', (t) => {
+  const r = make(`demo SAMPLE=${dir}/sample.ndjson SAMPLE_EVENTS=20000 DEMO=${dir}/demo`);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /periodic: \d+ new segments, 20000 events/);
-  for (const f of SPEC_FILES) t.ok(existsSync(join(dir, 'd-metrics', f)), f);
+  for (const f of SPEC_FILES) t.ok(existsSync(join(dir, 'demo', 'metrics', f)), f);
   t.match(r.stdout, /top-10-word\.csv: count by word/);
+  t.match(r.stdout, new RegExp(`metrics are in ${dir}/demo/metrics/ \\(draw them again with: make show METRICS=${dir}/demo/metrics\\)\n$`));
+  t.end();
+});
+
+test('make demo leaves the main job\'s ./spool, ./state and ./metrics alone (default folders, in a copy of the Makefile)', (t) => {
+  const { dir: d, cleanup: done } = tempDir();
+  // A scratch project: the Makefile, and bin/ and dist/ linked, so the default folders are its own.
+  sh(`cp Makefile ${d}/ && ln -s ${ROOT}/bin ${ROOT}/dist ${ROOT}/examples ${d}/`);
+  const r = sh(`make -s --no-print-directory -o all -o dist/.built demo SAMPLE_EVENTS=3000`, { cwd: d });
+  t.equal(r.code, 0, r.stderr);
+  t.ok(existsSync(join(d, 'tmp', 'demo', 'metrics', 'likes-per-minutes.csv')), 'the demo writes tmp/demo/');
+  t.deepEqual(['spool', 'state', 'metrics'].filter((f) => existsSync(join(d, f))), [], 'and nothing in ./spool, ./state, ./metrics');
+  done();
   t.end();
 });
 
@@ -74,7 +87,9 @@ test('make live: without ./bluesky, a paced generator feeds handle-stream', (t) 
 test('make live-demo: rounds of periodic and charts over a paced generator', (t) => {
   const r = sh(`ROUNDS=1 INTERVAL=2 RATE=3000 make -s --no-print-directory live-demo LIVE_DIR=${dir}/ld`);
   t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, new RegExp(`^The live demo's spool, state and metrics are in ${dir}/ld/\n`));
   t.match(r.stdout, /^periodic: \d+ new segments/m);
+  t.ok(existsSync(join(dir, 'ld', 'metrics', 'likes-per-minutes.csv')), 'in the folder named');
   t.end();
 });
 
@@ -88,7 +103,7 @@ test('make jetstream: Jetstream into handle-stream, resumed from a cursor file',
   const cursor = join(dir, 'js-state', 'jetstream.cursor');
   for (let i = 0; i < 400 && !(existsSync(cursor) && readFileSync(cursor, 'utf8').includes(String(events[499].time_us))); i++) await new Promise((r) => setTimeout(r, 50));
   process.kill(-child.pid!, 'SIGTERM');
-  await new Promise((r) => child.on('close', r));
+  await exited(child);
   // make exits at once on SIGTERM; handle-stream publishes its segment a moment later.
   const spool = join(dir, 'js-spool');
   const spooledLines = (): string[] => readdirSync(spool).filter((f) => f.startsWith('seg-'))

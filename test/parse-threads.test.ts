@@ -8,7 +8,7 @@ import { hashKey } from '../lib/events/dedupe.js';
 import type { BskyEvent } from '../lib/events/event.js';
 import { random } from './reference/gen.js';
 import { referenceRows } from './reference/capture.js';
-import { ROOT, ndjson, run, sh, start, tempDir } from './helpers.js';
+import { ROOT, exited, ndjson, run, sh, start, tempDir } from './helpers.js';
 
 const like = (rkey: string, time = '2025-03-16T13:26:53.075991', did = 'did:plc:a'): string => JSON.stringify({
   timestamp: time, action: 'create', path: `app.bsky.feed.like/${rkey}`, cid: 'bafyx',
@@ -222,7 +222,7 @@ test('bsky-parse on worker threads writes what it has read while its input pause
   p.stdin.write(k4.slice(50) + '\n');
   t.ok(await waitFor(4), 'a line split across two reads is out while stdin stays open');
   p.stdin.end();
-  const code = await new Promise((r) => p.on('close', r));
+  const code = await exited(p);
   t.equal(code, 0);
   t.deepEqual(ndjson(out).map((e) => e.rkey), ['k1', 'k2', 'k3', 'k4']);
   t.end();

@@ -2,7 +2,7 @@ import test from 'tape';
 import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, run, start, tempDir } from './helpers.js';
+import { ROOT, exited, run, start, tempDir } from './helpers.js';
 import { referenceCsvs, referenceRows } from './reference/capture.js';
 
 /** A seeded capture from the generator, as lines of bytes (malformed ones include invalid UTF-8). */
@@ -117,7 +117,7 @@ test('periodic: killed with SIGKILL at 20 random moments and then run to complet
     const delay = Math.floor(random() * 400);
     kills.push(delay);
     const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-    await new Promise((r) => child.on('close', r));
+    await exited(child);
     clearTimeout(timer);
     staleLock(dir);
   }

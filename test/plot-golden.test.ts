@@ -1,11 +1,9 @@
 import test from 'tape';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, run } from './helpers.js';
+import { ROOT, golden, run } from './helpers.js';
 
 // Golden charts: `UPDATE_GOLDEN=1 make test` rewrites them; review the change with `git diff test/golden/plot`.
 const GOLDEN = join(ROOT, 'test', 'golden', 'plot');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const minutes = (n: number, f: (i: number) => number): string => {
   let s = 'time,likes\n';
@@ -42,9 +40,7 @@ for (const c of CASES) {
   test(`bsky-plot golden: ${c.name}`, (t) => {
     const r = run('bsky-plot', c.args, c.input ?? '');
     const got = `$ bsky-plot ${c.args.join(' ')}\n${r.stdout}--- stderr\n${r.stderr}--- exit ${r.code}\n`;
-    const file = join(GOLDEN, `${c.name}.txt`);
-    if (UPDATE || !existsSync(file)) writeFileSync(file, got);
-    t.equal(got, readFileSync(file, 'utf8'), `matches test/golden/plot/${c.name}.txt`);
+    golden(t, join(GOLDEN, `${c.name}.txt`), got);
     t.end();
   });
 }

@@ -19,7 +19,7 @@ function commands(): string[] {
     let cmd = lines[i].slice(4);
     while (cmd.endsWith('\\') && i + 1 < lines.length) cmd = cmd.slice(0, -1) + lines[++i].trim();
     cmd = cmd.replace(/\s{2,}#.*$/, '').trim();
-    if (!/^(bin\/|bsky-|handle-stream|periodic|jq |\.\/bluesky|mkdir )/.test(cmd)) continue;
+    if (!/^(bin\/|bsky-|handle-stream|periodic|\.\/handle-stream|\.\/periodic|jq |\.\/bluesky|mkdir )/.test(cmd)) continue;
     if (SKIP.some((re) => re.test(cmd))) continue;
     out.push(cmd);
   }
@@ -30,6 +30,7 @@ function sandbox(): { dir: string; cleanup: () => void } {
   const t = tempDir('bsky-readme-');
   const { dir } = t;
   symlinkSync(join(ROOT, 'bin'), join(dir, 'bin'));
+  for (const f of ['handle-stream', 'periodic']) symlinkSync(join(ROOT, f), join(dir, f));
   const shell = (cmd: string): void => {
     const r = spawnSync('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', cmd], { cwd: dir, env: { ...ENV, PATH: `${join(ROOT, 'bin')}:${ENV.PATH}` }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);

@@ -1,8 +1,11 @@
 import { humanSeconds, instantMs } from '../time.js';
 import type { RollupSummary } from './rollup.js';
 
-/** The one line periodic prints: what was new, how long it took, how fresh the newest event is. */
-export function summaryLine(s: RollupSummary, seconds: number, now = Date.now()): string {
+/**
+ * The one line periodic prints: what was new, how long it took, how fresh the
+ * newest event is; and, while nothing was ever folded, where it looked.
+ */
+export function summaryLine(s: RollupSummary, seconds: number, now = Date.now(), spool = './spool'): string {
   const parts = [
     `${s.segments} new segments`,
     `${s.events} events in ${seconds.toFixed(2)} s`,
@@ -11,5 +14,7 @@ export function summaryLine(s: RollupSummary, seconds: number, now = Date.now())
   if (s.rejected) parts.push(`${s.rejected} rejected`);
   if (s.newest) parts.push(`newest event ${s.newest} (${humanSeconds((now - instantMs(s.newest)) / 1000)} old)`);
   parts.push(`${s.files} CSV files written`);
+  // Run in the wrong folder, periodic writes empty CSVs: say why, or they look like a broken stream.
+  if (s.totalEvents === 0 && s.segments === 0) parts.push(`no segments in ${spool}: is handle-stream writing here?`);
   return `periodic: ${parts.join(', ')}`;
 }

@@ -1,0 +1,96 @@
+import test from 'tape';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENV, ROOT, RUN_TIMEOUT_MS, sh, tempDir } from './helpers.js';
+
+// What a new user meets first: the reviewers' commands in the repository root,
+// a launcher run before `make`, and the package that `npm install -g` installs.
+const TOOLS = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin as Record<string, string>);
+const csvs = (metrics: string): Record<string, string> => Object.fromEntries(readdirSync(metrics).sort().map((f) => [f, readFileSync(join(metrics, f), 'utf8')]));
+
+test('./handle-stream and ./periodic in the repository root are the main job, with ./spool, ./state, ./metrics under the current folder', (t) => {
+  const { dir, cleanup } = tempDir();
+  for (const f of ['handle-stream', 'periodic']) t.ok(statSync(join(ROOT, f)).mode & 0o111, `./${f} is executable`);
+  mkdirSync(join(dir, 'root'));
+  mkdirSync(join(dir, 'bin'));
+  const root = sh(`bsky-gen -q --events 20000 --seed 4 | ${ROOT}/handle-stream && ${ROOT}/periodic`, { cwd: join(dir, 'root') });
+  t.equal(root.code, 0, root.stderr);
+  t.match(root.stdout, /^periodic: 1 new segments, 20000 events in/);
+  t.equal(sh(`bsky-gen -q --events 20000 --seed 4 | ${ROOT}/bin/handle-stream && ${ROOT}/bin/periodic`, { cwd: join(dir, 'bin') }).code, 0);
+  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['metrics', 'spool', 'state']);
+  t.deepEqual(csvs(join(dir, 'root', 'metrics')), csvs(join(dir, 'bin', 'metrics')), 'the same CSVs as bin/handle-stream and bin/periodic');
+  cleanup();
+  t.end();
+});
+
+test('periodic where nothing was ever spooled writes header-only CSVs and says where it looked', (t) => {
+  const { dir, cleanup } = tempDir();
+  const r = sh(`${ROOT}/periodic`, { cwd: dir });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^periodic: 0 new segments, 0 events in [\d.]+ s, 0 events in all, 7 CSV files written, no segments in \.\/spool: is handle-stream writing here\?\n$/);
+  t.equal(readFileSync(join(dir, 'metrics', 'likes-per-minutes.csv'), 'utf8'), 'time,likes\n');
+  const named = sh(`${ROOT}/periodic --spool ${dir}/elsewhere`, { cwd: dir });
+  t.match(named.stdout, new RegExp(`no segments in ${dir}/elsewhere: is handle-stream writing here\\?\\n$`));
+  sh(`bsky-gen -q --events 100 | ${ROOT}/handle-stream -q && ${ROOT}/periodic -q && ${ROOT}/periodic`, { cwd: dir });
+  const later = sh(`${ROOT}/periodic`, { cwd: dir });
+  t.match(later.stdout, /^periodic: 0 new segments, 0 events in [\d.]+ s, 100 events in all, /);
+  t.doesNotMatch(later.stdout, /no segments in/, 'once events were folded, a quiet run is normal');
+  cleanup();
+  t.end();
+});
+
+test('every launcher run before a build says in one line to run make, and exits 1', (t) => {
+  const { dir, cleanup } = tempDir();
+  mkdirSync(join(dir, 'bin'));
+  for (const tool of TOOLS) {
+    copyFileSync(join(ROOT, 'bin', tool), join(dir, 'bin', tool));
+    const r = spawnSync(join(dir, 'bin', tool), ['--help'], { env: ENV, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+    t.equal(r.status, 1, `${tool}: exit 1`);
+    t.equal(r.stdout, '', `${tool}: nothing on stdout`);
+    t.equal(r.stderr, `${tool}: bsky-tools is not built yet: run 'make' in ${dir}/\n`, `${tool}: one line`);
+  }
+  cleanup();
+  t.end();
+});
+
+test('npm pack gives a package that npm install -g puts on PATH, and the main job runs from any folder', (t) => {
+  const { dir, cleanup } = tempDir();
+  const status = (): string => sh('git status --porcelain --untracked-files=all').stdout;
+  const before = status();
+  const pack = sh(`npm pack --silent --pack-destination ${dir}`);
+  t.equal(pack.code, 0, pack.stderr);
+  t.equal(status(), before, 'npm pack leaves no file that git neither tracks nor ignores');
+  const tarball = join(dir, pack.stdout.trim().split('\n').pop()!);
+  t.ok(existsSync(tarball), tarball);
+  const prefix = join(dir, 'prefix');
+  // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry only if not.
+  const install = sh(`npm install -g --prefix ${prefix} --prefer-offline --no-audit --no-fund --loglevel=error ${tarball}`);
+  t.equal(install.code, 0, install.stderr);
+  for (const tool of TOOLS) t.ok(existsSync(join(prefix, 'bin', tool)), `${tool} installed on PATH`);
+  // The installed tools only: PATH holds the prefix and the system, not the repository's bin/.
+  const env = { PATH: `${join(prefix, 'bin')}:${ENV.PATH}` };
+  mkdirSync(join(dir, 'work'));
+  const help = spawnSync('bash', ['--norc', '--noprofile', '-c', 'for t in "$@"; do "$t" --version || exit 1; done', '-', ...TOOLS], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(help.status, 0, help.stderr);
+  t.deepEqual(help.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0]), TOOLS, 'every tool answers --version');
+  const job = 'bsky-gen -q --events 30000 --seed 9 | handle-stream -q && periodic -q';
+  const installed = spawnSync('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', `command -v periodic && ${job}`], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(installed.status, 0, installed.stderr);
+  t.equal(installed.stdout, `${join(prefix, 'bin', 'periodic')}\n`, 'the installed periodic runs');
+  mkdirSync(join(dir, 'repo'));
+  t.equal(sh(job, { cwd: join(dir, 'repo') }).code, 0);
+  t.deepEqual(csvs(join(dir, 'work', 'metrics')), csvs(join(dir, 'repo', 'metrics')), 'the same CSVs as the repository\'s tools');
+  cleanup();
+  t.end();
+});
+
+test('every runtime dependency is imported by bin/ or lib/', (t) => {
+  const deps = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies as Record<string, string>);
+  const sources = sh(`cat $(find bin lib -name '*.ts')`).stdout;
+  for (const dep of deps) {
+    // A static import, or a require() of the package by name (stopwords-iso is loaded lazily).
+    t.ok(new RegExp(`(from |require\\()\\s*\\(?'${dep.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(/[^']*)?'`).test(sources) || sources.includes(`('${dep}')`), `${dep} is imported`);
+  }
+  t.end();
+});

@@ -92,6 +92,23 @@ likes-per-minute: all
 show: all
 	$(BIN)/bsky-plot $(METRICS)/*.csv
 
+# Operations (docs/OPERATIONS.md). DATA is where spool/, state/ and metrics/ live (default: here).
+DATA ?= $(CURDIR)
+UNITS ?= tmp/systemd
+# The systemd units of contrib/systemd/ with this checkout's paths filled in, written to $(UNITS)/.
+systemd:
+	mkdir -p $(UNITS)
+	for f in contrib/systemd/*.service contrib/systemd/*.timer; do \
+	  sed -e 's#@ROOT@#$(CURDIR)#g' -e 's#@DATA@#$(abspath $(DATA))#g' $$f > $(UNITS)/$$(basename $$f); done
+	@echo "Units for $(CURDIR) with data in $(abspath $(DATA)) are in $(UNITS)/; install them with:"
+	@echo "  sudo cp $(UNITS)/* /etc/systemd/system/ && sudo systemctl daemon-reload"
+	@echo "  sudo systemctl enable --now bsky-stream.service bsky-periodic.timer"
+
+# The crontab lines for this checkout: periodic every 30 s (cron's minute, and again 30 s later), logged.
+cron:
+	@echo "* * * * * cd $(abspath $(DATA)) && $(CURDIR)/bin/periodic >> $(abspath $(DATA))/periodic.log 2>&1"
+	@echo "* * * * * sleep 30; cd $(abspath $(DATA)) && $(CURDIR)/bin/periodic >> $(abspath $(DATA))/periodic.log 2>&1"
+
 bench: all
 	node dist/bench/run.js
 
@@ -103,4 +120,4 @@ verify-1m: all
 clean:
 	rm -rf dist tmp
 
-.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show bench verify-1m clean
+.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show systemd cron bench verify-1m clean

@@ -54,3 +54,24 @@ test('words: the keyword must be one word', (t) => {
   t.deepEqual([...new WordCounter('software').words('Software engineering')!], ['engineering']);
   t.end();
 });
+
+test('words: engineering posts keep their domain words (ai, computer, research, systems) and lose filler (the, just, it\'s, new, really)', (t) => {
+  const posts = [
+    'The new AI research in engineering is really just computer systems, it\'s true',
+    'It\'s really new: engineering the system, the problem and the information, just research',
+    'Computer engineering: AI, open source, test the state of the world',
+  ];
+  const kept = new Set(posts.flatMap((p) => [...counter.words(p)!]));
+  for (const w of ['ai', 'computer', 'research', 'systems', 'system', 'problem', 'information', 'open', 'test', 'state']) t.ok(kept.has(w), `${w} survives`);
+  for (const w of ['the', 'just', "it's", 'it', 'new', 'really', 'is', 'in', 'and', 'of']) t.notOk(kept.has(w), `${w} does not`);
+  t.end();
+});
+
+test('words: the English allow-list only lifts words of stopwords-iso\'s English list, not of the post\'s other languages', (t) => {
+  const en = stopWords('en');
+  t.notOk(en.has('computer'), 'computer is no English stop word here');
+  t.ok(en.has('the') && en.has('really') && en.has('new'), 'function words and filler stay');
+  const words = counter.words('engineering computer', ['en']);
+  t.deepEqual([...words!], ['computer']);
+  t.end();
+});

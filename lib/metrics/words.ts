@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ENGLISH_CONTENT_WORDS } from './stop-allow.js';
 
 /**
  * Words of post text, for top-words. Tokens come from Unicode word
@@ -78,7 +79,7 @@ function meaningful(t: string, keyword: string, stop: Array<Set<string>>): boole
 let lists: Record<string, string[]> | undefined;
 const sets = new Map<string, Set<string>>();
 
-/** Stop words of a language from stopwords-iso (ISO 639-1 code, e.g. `pt` for `pt-BR`); empty when unknown. */
+/** Stop words of a language from stopwords-iso (ISO 639-1 code, e.g. `pt` for `pt-BR`), English less its content words; empty when unknown. */
 export function stopWords(lang: string): Set<string> {
   const code = lang.toLowerCase().split(/[-_]/)[0];
   let set = sets.get(code);
@@ -86,6 +87,8 @@ export function stopWords(lang: string): Set<string> {
     lists ??= createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
     const list = Object.hasOwn(lists, code) ? lists[code] : [];
     set = new Set(list.map((w) => w.normalize('NFC').toLowerCase().replace(/[\u2019\u02bc]/g, "'")));
+    // stopwords-iso's English list holds content words that engineering posts are about (stop-allow.ts).
+    if (code === 'en') for (const w of ENGLISH_CONTENT_WORDS) set.delete(w);
     sets.set(code, set);
   }
   return set;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
+import { ENGLISH_CONTENT_WORDS } from '../../lib/metrics/stop-allow.js';
 
 export interface Row {
   time: string;
@@ -70,6 +71,8 @@ export function fastLikers(rows: Row[], minLikes: number, withinUs: number, late
 }
 
 const stop = JSON.parse(readFileSync(join(ROOT, 'node_modules/stopwords-iso/stopwords-iso.json'), 'utf8')) as Record<string, string[]>;
+// The metric's documented English allow-list (data, not code): stopwords-iso's content words kept.
+stop.en = stop.en.filter((w) => !ENGLISH_CONTENT_WORDS.includes(w.toLowerCase()));
 
 function lower(word: string): string {
   const w = word.toLowerCase().replaceAll('\u2019', "'");

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { drive, fail, readInput, usageError, type CommonOptions, type OptionSpec, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
+import { drive, fail, readInput, type CommonOptions, type OptionSpec, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
 import type { Rejects } from '../cli/rejects.js';
 import { ChunkSplitter, tooLong } from '../input/split-lines.js';
 import type { Dedupe } from './dedupe.js';
@@ -36,12 +36,7 @@ export function defaultThreads(): number {
 
 /** The --threads option of bsky-parse and handle-stream; `same` says what stays the same whatever the number. */
 export function threadsOption(same: string): OptionSpec {
-  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads() };
-}
-
-/** Exits with a usage error unless --threads is a whole number from 0 to 64. */
-export function checkThreads(tool: string, threads: number): void {
-  if (!Number.isInteger(threads) || threads < 0 || threads > 64) usageError(tool, `--threads: expected a whole number from 0 to 64, got ${threads}`);
+  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads(), integer: true, min: 0, max: 64 };
 }
 
 /** One input piece waiting its turn: a region being parsed, or part of an overlong line. */

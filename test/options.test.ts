@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'tape';
 import { checkValue, showDuration, type OptionSpec } from '../lib/cli/tool.js';
@@ -120,6 +120,49 @@ test('bsky-parse: --max-depth 1000 still rejects a record nested 100,000 deep in
     const r = run('bsky-parse', ['--max-depth', '1000', '--threads', threads], line);
     t.equal(r.code, 0, `--threads ${threads}: exit 0`);
     t.match(r.stderr, /stdin:1: .*(deeper than 1000|nest)/, `--threads ${threads}: the line is rejected for its depth`);
+  }
+  t.end();
+});
+
+/** Bytes a terminal would act on: C0 controls but the newline, DEL, C1 controls (as UTF-8) and bidi overrides. */
+const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+test('every tool: control bytes and terminal escapes from bad input are shown escaped on stderr, kept verbatim in --rejects', (t) => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const bad = '\x1b]0;pwned\x07{"a":"\u202e\x9b2J"\n';
+    const cases: Array<[string, string[]]> = [
+      ['bsky-parse', ['--threads', '0']],
+      ['bsky-parse', ['--threads', '1']],
+      ['bsky-flatten', []],
+      ['bsky-window', []],
+      ['bsky-metric', ['all']],
+      ['bsky-csv', []],
+      ['bsky-plot', []],
+      ['handle-stream', ['--spool', join(dir, 'spool')]],
+    ];
+    for (const [tool, args] of cases) {
+      const rejects = join(dir, `${tool}.rejects`);
+      const r = run(tool, [...args, ...(tool === 'bsky-plot' || tool === 'handle-stream' ? [] : ['--rejects', rejects])], bad);
+      t.notOk(RAW_CONTROL.test(r.stderr), `${tool} ${args.join(' ')}: no raw control character on stderr`);
+      t.ok(r.stderr.includes('\\x1b') || tool === 'bsky-plot', `${tool} ${args.join(' ')}: the escape shown as \\x1b (${r.stderr.split('\n')[0]})`);
+      if (existsSync(rejects)) t.equal(readFileSync(rejects, 'utf8'), bad, `${tool}: the rejects file keeps the line verbatim`);
+    }
+    t.equal(readFileSync(join(dir, 'spool', 'rejects.ndjson'), 'utf8'), bad, 'handle-stream: the spool rejects file keeps the line verbatim');
+    // A bad line in a segment reaches periodic's stderr the same way.
+    writeFileSync(join(dir, 'spool', 'seg-20250316T120000000Z-1-000000.ndjson'), bad);
+    const p = run('periodic', ['--spool', join(dir, 'spool'), '--state', join(dir, 'state'), '--metrics', join(dir, 'metrics')]);
+    t.notOk(RAW_CONTROL.test(p.stderr), 'periodic: no raw control character on stderr');
+    t.match(p.stderr, /\\x1b/, 'periodic: the escape shown as \\x1b');
+    // And in names given on the command line.
+    const named = run('bsky-flatten', ['no-such-\x1b[2J-file']);
+    t.equal(named.code, 1);
+    t.equal(named.stderr.split('\n').length, 2, 'one line');
+    t.notOk(RAW_CONTROL.test(named.stderr), 'a file name with an escape is shown escaped');
+    const usage = run('bsky-csv', ['--no-such-\x1b[2J']);
+    t.notOk(RAW_CONTROL.test(usage.stderr), 'an unknown option with an escape is shown escaped');
+  } finally {
+    cleanup();
   }
   t.end();
 });

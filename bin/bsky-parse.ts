@@ -3,6 +3,7 @@ import { durationValue, parseArgs, usageError, type ToolSpec } from '../lib/cli/
 import { DEDUPE_MAX_US, Dedupe } from '../lib/events/dedupe.js';
 import { MAX_DEPTH } from '../lib/input/json-depth.js';
 import { runParse, threadsOption } from '../lib/events/parse-stream.js';
+import { TIME_POLICY_OPTIONS, timePolicyFrom, type TimePolicyArgs } from '../lib/events/time-policy.js';
 import { checkZone } from '../lib/time.js';
 
 const spec: ToolSpec = {
@@ -14,6 +15,7 @@ const spec: ToolSpec = {
     time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
     'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is dropped (0 = no dedupe)', default: '10m', duration: true, zero: true, max: DEDUPE_MAX_US },
     'max-depth': { type: 'number', describe: 'reject records nested deeper than this', default: 64, integer: true, min: 1, max: MAX_DEPTH },
+    ...TIME_POLICY_OPTIONS,
     threads: threadsOption('output'),
   },
   examples: [
@@ -23,7 +25,7 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ tz?: string; time: 'receive' | 'created'; dedupeWindow: string; maxDepth: number; threads: number }>(spec);
+const opts = parseArgs<{ tz?: string; time: 'receive' | 'created'; dedupeWindow: string; maxDepth: number; threads: number } & TimePolicyArgs>(spec);
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
 const dedupeUs = durationValue(opts.dedupeWindow)!;
-await runParse(spec, opts, { parse: { tz: opts.tz, time: opts.time, maxDepth: opts.maxDepth }, threads: opts.threads, dedupe: dedupeUs > 0 ? new Dedupe(dedupeUs) : null });
+await runParse(spec, opts, { parse: { tz: opts.tz, time: opts.time, maxDepth: opts.maxDepth }, threads: opts.threads, policy: timePolicyFrom(spec.name, opts), dedupe: dedupeUs > 0 ? new Dedupe(dedupeUs) : null });

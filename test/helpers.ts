@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root: compiled tests run from dist/test/. */
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const SHARED = resolve(ROOT, '..', 'shared');
+// BSKY_SHARED: where ../shared is when the checkout is elsewhere (a git worktree).
+export const SHARED = process.env.BSKY_SHARED ?? resolve(ROOT, '..', 'shared');
 
 export interface Run {
   stdout: string;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, quietOnBrokenPipe, usageError, type ToolSpec } from '../lib/cli/tool.js';
-import { Capture, chunks, nowMicros, paced, summary, toGenOptions, type CliOptions } from '../lib/gen/cli.js';
+import { Capture, chunks, clockFor, nowMicros, paced, summary, toGenOptions, type CliOptions } from '../lib/gen/cli.js';
 
 const spec: ToolSpec = {
   name: 'bsky-gen',
@@ -37,7 +37,7 @@ const capture = new Capture(options);
 quietOnBrokenPipe();
 const report = (): void => void (opts.quiet || process.stderr.write(summary(spec.name, capture)));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (report(), process.exit(0)));
-await pipeline(opts.pace ? paced(capture) : chunks(capture), process.stdout, { end: false }).catch((err: NodeJS.ErrnoException) => {
+await pipeline(opts.pace ? paced(capture, () => clockFor(opts.format)(nowMicros())) : chunks(capture), process.stdout, { end: false }).catch((err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
   throw err;
 });

@@ -253,3 +253,11 @@ function localOffsetUs(wall: number): number {
 export function localWallMicros(epochUs: number): number {
   return epochUs - new Date(Math.floor(epochUs / 1000)).getTimezoneOffset() * MINUTE_US;
 }
+
+/**
+ * The most empty minutes (or windows) filled with 0 between two with data: a
+ * week of minutes. A longer gap is left as a jump and reported, so that no
+ * metric fills minutes across years (one event stamped 2099, a createdAt
+ * from 2022) whatever got into the data.
+ */
+export const MAX_FILL = 7 * 24 * 60;

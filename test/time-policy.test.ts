@@ -143,6 +143,7 @@ test('periodic: a rogue event already in the spool (or the saved state) is folde
       t.ok(likes.length < 200, `run ${round}: likes-per-minutes.csv holds the capture's minutes and the 2099 one (${likes.length} lines)`);
       t.equal(likes[likes.length - 2], '2099-01-01 00:00:00,1');
       t.match(p.stderr, /periodic: likes-per-minute: 1 gap of more than 10080 empty minutes not filled with 0/, `run ${round}: says so`);
+      t.match(p.stdout, /newest event 2099-01-01T00:00:00\.000000 \([\d.]+ days ahead of the clock\)/, `run ${round}: the summary says the newest is ahead of the clock`);
       run('handle-stream', ['--spool', spool, '-q'], like('2025-03-16T12:59:00.000000', '3cccccccccc0' + round));
     }
   } finally {

@@ -224,8 +224,7 @@ export function humanSeconds(seconds: number): string {
  * local time (the take-home script writes `datetime.now()`), read in this
  * process's zone (TZ). NaN when malformed.
  */
-export function instantMicros(time: string): number {
-  const wall = wallMicros(time);
+export function instantMicros(time: string, wall = wallMicros(time)): number {
   if (Number.isNaN(wall)) return NaN;
   // Canonical text is 26 characters, then `Z` or `+HH:MM` when it has a zone.
   if (time.length <= 26) return wall - localOffsetUs(wall);

@@ -81,8 +81,9 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
   const written = (i: number, time: string, identity: string[]): void => {
     ends.push(pos);
     at.push(i);
-    us.push(wallMicros(time));
-    instants.push(instantMicros(time));
+    const wall = wallMicros(time);
+    us.push(wall);
+    instants.push(instantMicros(time, wall));
     if (opts.hash) {
       hashKey(identity, pair, 0);
       hashes.push(pair[0], pair[1]);

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { fail, parseArgs, runLines, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
 import { StateError } from '../lib/metrics/metric.js';
-import { allParams, METRICS, parseParams } from '../lib/metrics/registry.js';
+import { allParams, METRICS, paramOption, parseParams } from '../lib/metrics/registry.js';
 import { metricLines, openStates, resolveNames } from '../lib/metrics/run.js';
 
 const options: Record<string, OptionSpec> = {
   input: { type: 'string', alias: 'i', array: true, describe: 'read flat rows from FILE instead of stdin; repeat for several files, read in order' },
   state: { type: 'string', describe: 'load the state from FILE if it exists, fold the input in, save it atomically; print the metrics over the whole history' },
 };
-for (const p of allParams()) options[p.flag] = { type: p.type === 'count' ? 'number' : 'string', describe: p.describe, default: p.default };
+for (const p of allParams()) options[p.flag] = paramOption(p, true);
 
 const spec: ToolSpec = {
   name: 'bsky-metric',

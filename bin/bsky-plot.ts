@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { parseArgs, type ToolSpec } from '../lib/cli/tool.js';
 import { useColor, type ColorMode } from '../lib/plot/color.js';
 import { runPlot } from '../lib/plot/run-plot.js';
 import type { ChartType } from '../lib/plot/chart.js';
@@ -11,8 +11,8 @@ const spec: ToolSpec = {
   options: {
     type: { type: 'string', describe: 'chart: auto draws columns when every label is a time, bars otherwise', choices: ['auto', 'bar', 'columns', 'line'], default: 'auto' },
     title: { type: 'string', describe: 'title above each chart (default: the file name and columns)' },
-    width: { type: 'number', describe: 'width in cells (default: the terminal width, 80 when piped)' },
-    height: { type: 'number', describe: 'rows of a chart over time', default: 10 },
+    width: { type: 'number', describe: 'width in cells (default: the terminal width, 80 when piped)', integer: true, min: 20, max: 1000 },
+    height: { type: 'number', describe: 'rows of a chart over time', default: 10, integer: true, min: 1, max: 200 },
     agg: { type: 'string', describe: 'how adjacent points share a column when they do not fit', choices: ['sum', 'max', 'mean'], default: 'sum' },
     label: { type: 'string', describe: 'label column or NDJSON field (default: the first)' },
     value: { type: 'string', describe: 'number column or NDJSON field (default: the second)' },
@@ -32,8 +32,6 @@ const spec: ToolSpec = {
 
 type Opts = { type: ChartType; title?: string; width?: number; height: number; agg: Aggregate; label?: string; value?: string; header: boolean; color: ColorMode };
 const opts = parseArgs<Opts>(spec);
-if (opts.width !== undefined && (opts.width < 20 || opts.width > 1000)) usageError(spec.name, '--width must be between 20 and 1000');
-if (opts.height < 1 || opts.height > 200) usageError(spec.name, '--height must be between 1 and 200');
-const width = Math.floor(opts.width ?? (process.stdout.isTTY ? process.stdout.columns || 80 : 80));
+const width = opts.width ?? Math.max(20, Math.min(1000, process.stdout.isTTY ? process.stdout.columns || 80 : 80));
 const color = useColor(opts.color, !!process.stdout.isTTY, process.env);
-await runPlot(spec.name, { ...opts, width, height: Math.floor(opts.height), color });
+await runPlot(spec.name, { ...opts, width, color });

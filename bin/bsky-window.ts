@@ -8,9 +8,9 @@ const spec: ToolSpec = {
   summary: 'Flat rows to event-time windows: one row per window (and key) with its count, emitted as soon as the watermark (largest time seen minus --lateness) passes its end.',
   lines: true,
   options: {
-    size: { type: 'string', describe: 'window length, whole seconds (windows start on multiples of --hop, e.g. minute boundaries)', default: '1m' },
-    hop: { type: 'string', describe: 'distance between window starts, at most --size (default: --size, tumbling windows)' },
-    lateness: { type: 'string', describe: 'allowed lateness: rows older than the watermark are late, reported and not counted', default: '10s' },
+    size: { type: 'string', describe: 'window length, whole seconds (windows start on multiples of --hop, e.g. minute boundaries)', default: '1m', duration: true },
+    hop: { type: 'string', describe: 'distance between window starts, at most --size (default: --size, tumbling windows)', duration: true },
+    lateness: { type: 'string', describe: 'allowed lateness: rows older than the watermark are late, reported and not counted', default: '10s', duration: true, zero: true },
     by: { type: 'string', describe: 'group by this row field (an array field counts once per distinct element)' },
     count: { type: 'boolean', describe: 'count rows per window and key (the default)', default: false },
     distinct: { type: 'string', describe: 'count the distinct values of this field instead of rows' },

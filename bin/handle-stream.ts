@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
-import { fail, parseArgs, usageError, type ToolSpec } from '../lib/cli/tool.js';
-import { checkThreads, runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
+import { durationValue, fail, parseArgs, TIMER_MAX_US, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
 import { recoverOrphans } from '../lib/spool/segments.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
 import { inputProgress, statusLine } from '../lib/spool/status-line.js';
-import { checkZone, parseDuration } from '../lib/time.js';
+import { DEDUPE_MAX_US } from '../lib/events/dedupe.js';
+import { TIME_POLICY_OPTIONS, timePolicyFrom, type TimePolicyArgs } from '../lib/events/time-policy.js';
+import { checkZone } from '../lib/time.js';
 
 const spec: ToolSpec = {
   name: 'handle-stream',
@@ -15,11 +17,12 @@ const spec: ToolSpec = {
   lines: true,
   options: {
     spool: { type: 'string', describe: 'spool folder', default: './spool' },
-    'rotate-every': { type: 'string', describe: 'publish the open segment at least this often', default: '10s' },
-    'rotate-bytes': { type: 'number', describe: 'publish the open segment when it reaches this size', default: 64 << 20 },
+    'rotate-every': { type: 'string', describe: 'publish the open segment at least this often', default: '10s', duration: true, min: 1000, max: TIMER_MAX_US },
+    'rotate-bytes': { type: 'number', describe: 'publish the open segment when it reaches this size', default: 64 << 20, integer: true, min: 1 },
     tz: { type: 'string', describe: 'show instants (Jetstream time_us, times with an offset) in this zone' },
     time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
-    'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is counted once, also across restarts', default: '10m' },
+    'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is counted once, also across restarts', default: '10m', duration: true, max: DEDUPE_MAX_US },
+    ...TIME_POLICY_OPTIONS,
     threads: threadsOption('the spool'),
     status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
   },
@@ -29,10 +32,10 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; status: string; threads: number }>(spec);
-checkThreads(spec.name, opts.threads);
-const rotateMs = (parseDuration(opts.rotateEvery) ?? usageError(spec.name, `--rotate-every: invalid duration '${opts.rotateEvery}'`)) / 1000;
-const dedupeUs = parseDuration(opts.dedupeWindow) ?? usageError(spec.name, `--dedupe-window: invalid duration '${opts.dedupeWindow}'`);
+const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; status: string; threads: number } & TimePolicyArgs>(spec);
+const rotateMs = durationValue(opts.rotateEvery)! / 1000;
+const dedupeUs = durationValue(opts.dedupeWindow)!;
+const policy = timePolicyFrom(spec.name, opts);
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
 const spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes });
 try {
@@ -49,6 +52,7 @@ const status = opts.status === 'always' || (opts.status === 'auto' && process.st
 await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, {
   parse: { tz: opts.tz, time: opts.time },
   threads: opts.threads,
+  policy,
   dedupe,
   counts,
   output: spool,

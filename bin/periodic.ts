@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-import { fail, parseArgs, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
+import { durationValue, fail, parseArgs, TIMER_MAX_US, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
 import { StateError } from '../lib/metrics/metric.js';
-import { METRICS, allParams, parseParams } from '../lib/metrics/registry.js';
+import { METRICS, allParams, paramOption, parseParams } from '../lib/metrics/registry.js';
 import { rollup } from '../lib/periodic/rollup.js';
 import { summaryLine } from '../lib/periodic/summary.js';
-import { parseDuration } from '../lib/time.js';
 
 const metricOptions: Record<string, OptionSpec> = Object.fromEntries(
-  allParams().map((p) => [p.flag, { type: 'string', describe: `${p.describe} (default ${p.default})` }]),
+  allParams().map((p) => [p.flag, paramOption(p, false)]),
 );
 const spec: ToolSpec = {
   name: 'periodic',
@@ -17,8 +16,8 @@ const spec: ToolSpec = {
     spool: { type: 'string', describe: 'spool folder that handle-stream writes', default: './spool' },
     state: { type: 'string', describe: 'state folder', default: './state' },
     metrics: { type: 'string', describe: 'folder of the metrics CSV files', default: './metrics' },
-    'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1 },
-    'lock-stale': { type: 'string', describe: 'a lock this old was left by a killed run and is taken over', default: '30s' },
+    'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1, integer: true, min: 0, max: 36500 },
+    'lock-stale': { type: 'string', describe: 'a lock this old was left by a killed run and is taken over', default: '30s', duration: true, min: 1_000_000, max: TIMER_MAX_US },
     quiet: { type: 'boolean', describe: 'no summary line', default: false, alias: 'q' },
     ...metricOptions,
   },
@@ -30,7 +29,7 @@ const spec: ToolSpec = {
 
 const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays: number; lockStale: string; quiet: boolean }>(spec);
 if (opts.files.length) usageError(spec.name, `unexpected argument '${opts.files[0]}'`);
-const lockStaleMs = (parseDuration(opts.lockStale) ?? usageError(spec.name, `--lock-stale: invalid duration '${opts.lockStale}'`)) / 1000;
+const lockStaleMs = durationValue(opts.lockStale)! / 1000;
 let params;
 try {
   params = parseParams(opts as unknown as Record<string, unknown>);

@@ -217,3 +217,46 @@ export function humanSeconds(seconds: number): string {
   if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
   return `${(seconds / 86400).toFixed(1)} days`;
 }
+
+/**
+ * Epoch microseconds of canonical time text: the instant it names. A time
+ * with a zone suffix is exact; a time without one is the producing machine's
+ * local time (the take-home script writes `datetime.now()`), read in this
+ * process's zone (TZ). NaN when malformed.
+ */
+export function instantMicros(time: string, wall = wallMicros(time)): number {
+  if (Number.isNaN(wall)) return NaN;
+  // Canonical text is 26 characters, then `Z` or `+HH:MM` when it has a zone.
+  if (time.length <= 26) return wall - localOffsetUs(wall);
+  return wall - (zoneMinutes(time.slice(26)) ?? 0) * MINUTE_US;
+}
+
+const localOffsets = new Map<number, number>();
+
+/** The local zone's offset from UTC, in microseconds, at a local wall time; cached per quarter hour of wall time. */
+function localOffsetUs(wall: number): number {
+  const key = Math.floor(wall / 900_000_000);
+  let offset = localOffsets.get(key);
+  if (offset === undefined) {
+    const d = new Date(Math.floor(wall / 1000));
+    const local = new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+    local.setFullYear(d.getUTCFullYear());
+    offset = (d.getTime() - local.getTime()) * 1000;
+    if (localOffsets.size > 10_000) localOffsets.clear();
+    localOffsets.set(key, offset);
+  }
+  return offset;
+}
+
+/** The local wall time (TZ) of an instant, both in microseconds: what a zone-less timestamp written now reads. */
+export function localWallMicros(epochUs: number): number {
+  return epochUs - new Date(Math.floor(epochUs / 1000)).getTimezoneOffset() * MINUTE_US;
+}
+
+/**
+ * The most empty minutes (or windows) filled with 0 between two with data: a
+ * week of minutes. A longer gap is left as a jump and reported, so that no
+ * metric fills minutes across years (one event stamped 2099, a createdAt
+ * from 2022) whatever got into the data.
+ */
+export const MAX_FILL = 7 * 24 * 60;

@@ -198,12 +198,12 @@ test('bsky-window: --help, --version, and usage errors', (t) => {
   t.match(run('bsky-window', ['--version']).stdout, /^bsky-window \d+\.\d+\.\d+\n$/);
   const usage: Array<[string[], RegExp]> = [
     [['--nope'], /Unknown argument/],
-    [['--size', 'soon'], /--size: invalid duration 'soon'/],
+    [['--size', 'soon'], /--size: expected a duration .*got 'soon'/],
     [['--size', '1500ms'], /--size: '1500ms' is not a whole number of seconds/],
     [['--size', '1m', '--hop', '2m'], /--hop 2m is longer than --size 1m/],
-    [['--hop', 'x'], /--hop: invalid duration/],
+    [['--hop', 'x'], /--hop: expected a duration/],
     [['--hop', '0.5s', '--size', '1s'], /--hop: '0.5s' is not a whole number/],
-    [['--lateness', 'late'], /--lateness: invalid duration/],
+    [['--lateness', 'late'], /--lateness: expected a duration/],
     [['--count', '--distinct', 'did'], /--count and --distinct exclude each other/],
     [['--by', ''], /--by needs a field name|Not enough arguments/],
     [['--distinct'], /Not enough arguments/],

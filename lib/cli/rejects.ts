@@ -28,7 +28,7 @@ export class Rejects {
       else if (raw !== null) writeSync(this.fd, raw);
       writeSync(this.fd, '\n');
     }
-    const message = `${this.tool}: ${ref.source}:${ref.line}: ${oneLine(reason)}`;
+    const message = `${this.tool}: ${escapeControls(ref.source)}:${ref.line}: ${oneLine(reason)}`;
     if (this.opts.strict) throw new StrictStop(message);
     // On a terminal, clear a status line that may be drawn there (handle-stream) before the message.
     if (!this.opts.quiet) process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + message + '\n');
@@ -45,8 +45,28 @@ export class Rejects {
   }
 }
 
-/** Keeps an error message to one short line. */
+/**
+ * Keeps an error message to one short line that is safe on a terminal:
+ * whitespace runs become one space, other control characters are escaped.
+ */
 export function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = escapeControls(text.replace(/\s+/g, ' ').trim());
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+}
+
+/**
+ * Control characters from bad input shown escaped (`\x1b`, `\u202e`), never
+ * raw: a terminal would act on an escape sequence (retitle the window, move
+ * the cursor, hide text), and bidi overrides reorder what is shown.
+ */
+export function escapeControls(text: string): string {
+  return CONTROLS.test(text) ? text.replace(CONTROLS_ALL, escapeOne) : text;
+}
+
+const CONTROLS = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const CONTROLS_ALL = new RegExp(CONTROLS.source, 'g');
+
+function escapeOne(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }

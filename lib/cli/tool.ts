@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
+import { parseDuration } from '../time.js';
 import { Rejects, StrictStop, oneLine } from './rejects.js';
 
 export const EXIT_OK = 0;
@@ -19,7 +20,28 @@ export interface OptionSpec {
   choices?: string[];
   /** May be given several times; the value is then a list. */
   array?: boolean;
+  /** A number option: a whole number. */
+  integer?: boolean;
+  /** Inclusive bounds: of a number, or of a duration in microseconds. */
+  min?: number;
+  max?: number;
+  /** Exclusive bounds of a number (a rate above 0, a fraction below 1). */
+  above?: number;
+  below?: number;
+  /** A string option holding a duration (`10s`, `5m`, `1.5h`), checked by parseDuration; min/max apply to it. */
+  duration?: boolean;
+  /** A duration option that also takes 0 (`0`, `0s`): none. */
+  zero?: boolean;
+  /** Words a duration option also takes as they are (`off`). */
+  words?: string[];
 }
+
+/**
+ * The longest delay a Node timer takes: beyond 2^31-1 ms, setTimeout and
+ * setInterval fire after 1 ms instead. Options that end up in a timer are
+ * bounded by it.
+ */
+export const TIMER_MAX_US = 24 * 86_400_000_000;
 
 /** What a binary is: its name, one-line summary, options and examples. */
 export interface ToolSpec {
@@ -46,7 +68,8 @@ const LINE_OPTIONS: Record<string, OptionSpec> = {
   quiet: { type: 'boolean', describe: 'no per-line errors and no summary on stderr', default: false, alias: 'q' },
   strict: { type: 'boolean', describe: 'stop with status 1 at the first bad line', default: false },
   rejects: { type: 'string', describe: 'keep every rejected line verbatim in FILE' },
-  'max-line': { type: 'number', describe: 'reject lines longer than this many bytes, without holding them', default: 1 << 20 },
+  // A line is held and decoded whole: V8 strings stop short of 2^29 characters.
+  'max-line': { type: 'number', describe: 'reject lines longer than this many bytes, without holding them', default: 1 << 20, integer: true, min: 1, max: 1 << 28 },
 };
 
 /** Our own version, read from our package.json (yargs would find the caller's). */
@@ -92,13 +115,78 @@ export function parseArgs<T>(spec: ToolSpec, argv = process.argv.slice(2)): Pars
   }
   for (const [name, o] of Object.entries(options)) {
     const value = args[name];
-    if (o.type === 'number' && value !== undefined && !Number.isFinite(value as number)) usageError(spec.name, `--${name} needs a number`);
     if (Array.isArray(value) && !o.array) usageError(spec.name, `--${name} given more than once`);
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const bad = v === undefined ? undefined : checkValue(o, v, rawValue(argv, name));
+      if (bad !== undefined) usageError(spec.name, `--${name}: ${bad}`);
+    }
     // yargs gives a repeated option as a list and a single one as a value; a yargs array option would swallow positionals.
     if (o.array && value !== undefined && !Array.isArray(value)) args[name] = [value];
   }
   const files = ((args._ as unknown[]) ?? []).map(String);
   return { ...(args as T & CommonOptions), files };
+}
+
+/**
+ * Checks one option value against its spec's constraints (the one place
+ * where every tool's numbers and durations are checked); returns what is
+ * wrong, or undefined.
+ */
+export function checkValue(o: OptionSpec, value: unknown, raw?: string): string | undefined {
+  if (o.type === 'number') {
+    const n = value as number;
+    if (typeof n !== 'number' || Number.isNaN(n)) return `expected a number${raw === undefined ? '' : `, got '${oneLine(raw, 40)}'`}`;
+    if (!Number.isFinite(n)) return `expected a finite number, got ${n}`;
+    const wanted = rangeText(o, o.integer ? 'a whole number' : 'a number', String);
+    if (o.integer && !Number.isSafeInteger(n)) return `expected ${wanted}, got ${n}`;
+    if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max) || (o.above !== undefined && n <= o.above) || (o.below !== undefined && n >= o.below)) {
+      return `expected ${wanted}, got ${n}`;
+    }
+    return undefined;
+  }
+  if (o.duration && o.type === 'string') {
+    const text = String(value).trim();
+    if (o.words?.includes(text) || (o.zero && ZERO.test(text))) return undefined;
+    const examples = ['10s', '5m', ...(o.zero ? ['0'] : []), ...(o.words ?? [])];
+    const wanted = `${rangeText(o, 'a duration', showDuration)} (e.g. ${examples.join(', ')})`;
+    const us = parseDuration(text);
+    if (us === undefined || (o.min !== undefined && us < o.min) || (o.max !== undefined && us > o.max)) return `expected ${wanted}, got '${oneLine(String(value), 40)}'`;
+  }
+  return undefined;
+}
+
+/** The text given for --name on the command line (yargs turns 'abc' into NaN for a number). */
+function rawValue(argv: string[], name: string): string | undefined {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}
+
+const ZERO = /^0+(\.0*)?(us|ms|s|m|h|d)?$/;
+
+/** A duration option's value in microseconds: 0 for a zero, undefined for one of its words. */
+export function durationValue(text: string): number | undefined {
+  return ZERO.test(text.trim()) ? 0 : parseDuration(text);
+}
+
+function rangeText(o: OptionSpec, what: string, show: (n: number) => string): string {
+  if (o.min !== undefined && o.max !== undefined) return `${what} from ${show(o.min)} to ${show(o.max)}`;
+  const parts: string[] = [];
+  if (o.min !== undefined) parts.push(`at least ${show(o.min)}`);
+  if (o.above !== undefined) parts.push(`above ${show(o.above)}`);
+  if (o.max !== undefined) parts.push(`at most ${show(o.max)}`);
+  if (o.below !== undefined) parts.push(`below ${show(o.below)}`);
+  return parts.length ? `${what} ${parts.join(' and ')}` : what;
+}
+
+/** A duration in microseconds as a user would type it: `24d`, `90s`, `500ms`. */
+export function showDuration(us: number): string {
+  for (const [unit, size] of [['d', 86_400_000_000], ['h', 3_600_000_000], ['m', 60_000_000], ['s', 1_000_000], ['ms', 1000]] as const) {
+    if (us >= size && us % size === 0) return `${us / size}${unit}`;
+  }
+  return `${us}us`;
 }
 
 /** Where output goes, a batch at a time. */

@@ -1,5 +1,8 @@
 import { MINUTE_US } from '../time.js';
 
+/** The longest dedupe window: the memory holds every event of two windows. */
+export const DEDUPE_MAX_US = 24 * 60 * MINUTE_US;
+
 /**
  * Remembers event identities for at least `windowUs` of event time, in bounded
  * memory: keys are kept as two 32-bit hashes (64 bits: with a million keys

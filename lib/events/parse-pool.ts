@@ -49,10 +49,12 @@ export class ParsePool {
     let slot = this.slots[0];
     for (const s of this.slots) if (s.waiting.size < slot.waiting.size) slot = s;
     const local = this.threads === 0 || slot.waiting.size >= 2;
-    // The region's bytes go to a buffer of their own when a worker parses them, or when a head line goes before them.
+    // The region's bytes go to a buffer of their own (pooled, no garbage): a worker parses them
+    // there, and the lines stay readable until the result is written (a rejected event's line
+    // is kept verbatim), while the chunk they came in is read into again.
     let length = buf.length;
     let input = b.input;
-    if (!local || head !== null) {
+    {
       length = head === null ? buf.length : head.length + 1 + buf.length;
       if (input === null || input.byteLength < length) input = new ArrayBuffer(Math.max(length, MIN_BUFFER));
       const bytes = new Uint8Array(input, 0, length);
@@ -67,7 +69,9 @@ export class ParsePool {
     if (local) {
       // Every worker has a region to go on with (or there are none): this thread parses this one itself.
       try {
-        return Promise.resolve(parseRegion(head === null ? buf : Buffer.from(input!, 0, length), last, this.opts, b));
+        const r = parseRegion(Buffer.from(input!, 0, length), last, this.opts, b);
+        r.input = new Uint8Array(input!, 0, length);
+        return Promise.resolve(r);
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -111,6 +115,7 @@ export class ParsePool {
           ...views,
           hashes: this.opts.hash ? views.hashes : new Int32Array(0),
           rejects: m.rejects,
+          input: new Uint8Array(m.input, 0, m.length),
           buffers: { input: m.input, out: m.out, meta: m.meta },
         });
       });

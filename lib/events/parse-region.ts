@@ -1,5 +1,5 @@
 import { isBlank, splitRegion } from '../input/split-lines.js';
-import { wallMicros } from '../time.js';
+import { instantMicros, wallMicros } from '../time.js';
 import { hashKey } from './dedupe.js';
 import { isCommit, type BskyEvent } from './event.js';
 import { parseEvent, type ParseOptions } from './parse-event.js';
@@ -35,9 +35,13 @@ export interface RegionResult {
   at: Int32Array;
   /** Per event: its time in microseconds (dedupe generations). */
   us: Float64Array;
+  /** Per event: the instant it names, epoch microseconds (the time policy: a zone-less time is local time). */
+  instants: Float64Array;
   /** Per event: two 32-bit words of its identity's hash, when asked. */
   hashes: Int32Array;
   rejects: RegionReject[];
+  /** The lines parsed, as they came (a rejected event's line is kept verbatim), or null when not kept. */
+  input: Uint8Array | null;
   /** The buffers behind out and the per-event arrays, to use again once the output is written. */
   buffers: RegionBuffers;
 }
@@ -59,6 +63,7 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
   const ends: number[] = [];
   const at: number[] = [];
   const us: number[] = [];
+  const instants: number[] = [];
   const hashes: number[] = [];
   const rejects: RegionReject[] = [];
   let index = 0;
@@ -76,7 +81,9 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
   const written = (i: number, time: string, identity: string[]): void => {
     ends.push(pos);
     at.push(i);
-    us.push(wallMicros(time));
+    const wall = wallMicros(time);
+    us.push(wall);
+    instants.push(instantMicros(time, wall));
     if (opts.hash) {
       hashKey(identity, pair, 0);
       hashes.push(pair[0], pair[1]);
@@ -122,13 +129,14 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
     },
   });
   const n = ends.length;
-  const metaBytes = 24 * n;
+  const metaBytes = 32 * n;
   const meta = reuse && reuse.meta.byteLength >= metaBytes ? reuse.meta : new ArrayBuffer(Math.max(metaBytes, 1 << 14));
   const views = metaViews(meta, n);
   for (let i = 0; i < n; i++) {
     views.ends[i] = ends[i];
     views.at[i] = at[i];
     views.us[i] = us[i];
+    views.instants[i] = instants[i];
   }
   if (opts.hash) views.hashes.set(hashes);
   return {
@@ -138,6 +146,7 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
     ...views,
     hashes: opts.hash ? views.hashes : new Int32Array(0),
     rejects,
+    input: null,
     buffers: { input: reuse?.input ?? null, out: outBuf, meta },
   };
 }
@@ -153,12 +162,13 @@ export interface RegionBuffers {
 }
 
 /** The per-event arrays laid out in one buffer: times first (8-byte aligned), then ends, line indexes, hashes. */
-export function metaViews(meta: ArrayBuffer, n: number): Pick<RegionResult, 'us' | 'ends' | 'at' | 'hashes'> {
+export function metaViews(meta: ArrayBuffer, n: number): Pick<RegionResult, 'us' | 'instants' | 'ends' | 'at' | 'hashes'> {
   return {
     us: new Float64Array(meta, 0, n),
-    ends: new Int32Array(meta, 8 * n, n),
-    at: new Int32Array(meta, 12 * n, n),
-    hashes: new Int32Array(meta, 16 * n, 2 * n),
+    instants: new Float64Array(meta, 8 * n, n),
+    ends: new Int32Array(meta, 16 * n, n),
+    at: new Int32Array(meta, 20 * n, n),
+    hashes: new Int32Array(meta, 24 * n, 2 * n),
   };
 }
 

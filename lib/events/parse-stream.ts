@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { drive, fail, readInput, usageError, type CommonOptions, type OptionSpec, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
+import { drive, fail, readInput, type CommonOptions, type OptionSpec, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
 import type { Rejects } from '../cli/rejects.js';
 import { ChunkSplitter, tooLong } from '../input/split-lines.js';
 import type { Dedupe } from './dedupe.js';
+import type { TimePolicy } from './time-policy.js';
 import type { ParseOptions } from './parse-event.js';
 import { ParsePool } from './parse-pool.js';
 import type { RegionResult } from './parse-region.js';
@@ -22,6 +23,8 @@ export interface ParseRunOptions extends RunOptions {
   threads: number;
   /** The dedupe memory, or null for none. */
   dedupe: Dedupe | null;
+  /** Events too far ahead of the clock or behind the newest are rejected; null: none are. */
+  policy?: TimePolicy | null;
   counts?: ParseCounts;
 }
 
@@ -36,12 +39,7 @@ export function defaultThreads(): number {
 
 /** The --threads option of bsky-parse and handle-stream; `same` says what stays the same whatever the number. */
 export function threadsOption(same: string): OptionSpec {
-  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads() };
-}
-
-/** Exits with a usage error unless --threads is a whole number from 0 to 64. */
-export function checkThreads(tool: string, threads: number): void {
-  if (!Number.isInteger(threads) || threads < 0 || threads > 64) usageError(tool, `--threads: expected a whole number from 0 to 64, got ${threads}`);
+  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads(), integer: true, min: 0, max: 64 };
 }
 
 /** One input piece waiting its turn: a region being parsed, or part of an overlong line. */
@@ -163,43 +161,75 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
     }
   }
 
-  /** The events of a region to write: rejects reported in order, duplicates dropped; a --strict stop writes what came before it. */
+  /**
+   * The events of a region to write, in input order with the region's
+   * rejects: the time policy's rejects reported, duplicates dropped; a
+   * --strict stop writes what came before it.
+   */
   function take(r: RegionResult, base: number, name: string, rejects: Rejects): Buffer[] {
-    let cut = r.ends.length;
+    const out = Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
+    const policy = cfg.policy ?? null;
+    const keep: Buffer[] = [];
     let stop: unknown = null;
-    for (const j of r.rejects) {
-      const raw = typeof j.raw === 'string' ? j.raw : Buffer.from(j.raw.buffer, j.raw.byteOffset, j.raw.byteLength);
+    const report = (at: number, reason: string, raw: string | Buffer): boolean => {
       try {
-        rejects.reject({ source: name, line: base + j.at + 1 }, j.reason, raw);
+        rejects.reject({ source: name, line: base + at + 1 }, reason, raw);
+        return true;
       } catch (err) {
         stop = err;
-        cut = 0;
-        while (cut < r.ends.length && r.at[cut] < j.at) cut++;
+        return false;
+      }
+    };
+    let j = 0;
+    const reportUpTo = (at: number): boolean => {
+      for (; j < r.rejects.length && r.rejects[j].at < at; j++) {
+        const raw = r.rejects[j].raw;
+        if (!report(r.rejects[j].at, r.rejects[j].reason, typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) return false;
+      }
+      return true;
+    };
+    const start = (i: number): number => (i > 0 ? r.ends[i - 1] : 0);
+    // Output not yet kept or cut away starts here; an event dropped is cut out of it.
+    let from = 0;
+    const drop = (i: number): void => {
+      if (start(i) > from) keep.push(out.subarray(from, start(i)));
+      from = r.ends[i];
+    };
+    const lines = policy && r.input ? new LineCursor(r.input) : null;
+    policy?.tick();
+    let cut = r.ends.length;
+    let last = -1;
+    for (let i = 0; i < r.ends.length; i++) {
+      if (!reportUpTo(r.at[i])) {
+        cut = i;
         break;
       }
-    }
-    const out = Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
-    const keep: Buffer[] = [];
-    let from = 0;
-    let last = -1;
-    for (let i = 0; i < cut; i++) {
+      if (policy) {
+        // A canonical line starts with {"time":" and the time has no escapes.
+        const reason = policy.check(r.instants[i], () => out.toString('latin1', start(i) + 9, out.indexOf(34, start(i) + 9)));
+        if (reason !== undefined) {
+          drop(i);
+          // The line as it came; the canonical event if the lines were not kept.
+          const raw = lines?.line(r.at[i]) ?? out.subarray(start(i), r.ends[i] - 1);
+          if (!report(r.at[i], reason, raw)) {
+            cut = i;
+            break;
+          }
+          continue;
+        }
+      }
       if (cfg.dedupe && cfg.dedupe.seenHash(r.hashes[2 * i], r.hashes[2 * i + 1], r.us[i])) {
         counts.duplicates++;
-        const start = i > 0 ? r.ends[i - 1] : 0;
-        if (start > from) keep.push(out.subarray(from, start));
-        from = r.ends[i];
+        drop(i);
         continue;
       }
       counts.events++;
       last = i;
     }
+    if (stop === null) reportUpTo(Infinity);
     const end = cut > 0 ? r.ends[cut - 1] : 0;
     if (end > from) keep.push(out.subarray(from, end));
-    if (last >= 0) {
-      // A canonical line starts with {"time":" and the time has no escapes.
-      const start = last > 0 ? r.ends[last - 1] : 0;
-      counts.newest = out.toString('latin1', start + 9, out.indexOf(34, start + 9));
-    }
+    if (last >= 0) counts.newest = out.toString('latin1', start(last) + 9, out.indexOf(34, start(last) + 9));
     // Under --strict, what came before the bad line is written, then the run stops.
     if (stop !== null) stopped = stop;
     return keep;
@@ -214,4 +244,26 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
     await pool.close();
   }
   return { ...run, ...counts };
+}
+
+/** Finds lines of a region by index, going forward only (rejects come in input order). */
+class LineCursor {
+  private index = 0;
+  private at = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** Line `n` (0-based) as it came, without its newline and a final CR. */
+  line(n: number): Buffer {
+    const b = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    while (this.index < n) {
+      const nl = b.indexOf(10, this.at);
+      this.at = nl < 0 ? b.length : nl + 1;
+      this.index++;
+    }
+    const nl = b.indexOf(10, this.at);
+    let end = nl < 0 ? b.length : nl;
+    if (end > this.at && b[end - 1] === 13) end--;
+    return b.subarray(this.at, end);
+  }
 }

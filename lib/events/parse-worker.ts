@@ -14,6 +14,8 @@ export interface RegionRequest {
 /** What a worker sends back: the result's buffers (all three handed over, none copied) and the rest. */
 export interface RegionReply {
   id: number;
+  /** Bytes of the region in `input`. */
+  length: number;
   lines: number;
   blank: number;
   events: number;
@@ -32,7 +34,7 @@ port.on('message', (m: RegionRequest) => {
   if (process.env.BSKY_CRASH_AT === 'parse-worker') throw new Error('injected failure (BSKY_CRASH_AT=parse-worker)');
   const r = parseRegion(Buffer.from(m.input, 0, m.length), m.last, opts, { input: m.input, out: m.out, meta: m.meta });
   const reply: RegionReply = {
-    id: m.id, lines: r.lines, blank: r.blank, events: r.ends.length, outLength: r.out.length, rejects: r.rejects,
+    id: m.id, length: m.length, lines: r.lines, blank: r.blank, events: r.ends.length, outLength: r.out.length, rejects: r.rejects,
     input: m.input, out: r.buffers.out, meta: r.buffers.meta,
   };
   port.postMessage(reply, [reply.input, reply.out, reply.meta]);

@@ -1,3 +1,6 @@
+/** The highest --max-depth: records this deep still parse, copy and print well within Node's stack (100,000 levels overflow it). */
+export const MAX_DEPTH = 1000;
+
 /**
  * True when a parsed JSON value nests deeper than `max` levels. JSON.parse
  * takes any depth, but JSON.stringify and recursive readers overflow the

@@ -49,6 +49,8 @@ export interface Metric<S = unknown> {
   load(json: unknown, params: Params): S;
   /** Counts worth a line on stderr, e.g. late rows. */
   notes?(state: S): string[];
+  /** Something wrong in the data the output cannot show, e.g. a gap too long to fill: bsky-metric and periodic print it. */
+  warnings?(state: S): string[];
 }
 
 /** What save() returns. */

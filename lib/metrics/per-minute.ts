@@ -1,5 +1,5 @@
 import type { FlatRow } from '../rows/flatten.js';
-import { MINUTE_US, minuteLabel } from '../time.js';
+import { MAX_FILL, MINUTE_US, humanSeconds, minuteLabel } from '../time.js';
 import { defineMetric, isLike, pairs, rowMicros, StateError, type Metric, type Params } from './metric.js';
 
 /** Counts per wall-clock minute; the output fills every minute from the first to the last with data. */
@@ -15,6 +15,19 @@ function flush(state: MinuteState): void {
   if (state.pending === 0) return;
   state.counts.set(state.minute, (state.counts.get(state.minute) ?? 0) + state.pending);
   state.pending = 0;
+}
+
+/** The minutes with data, ascending. */
+function minutes(state: MinuteState): number[] {
+  flush(state);
+  return [...state.counts.keys()].sort((a, b) => a - b);
+}
+
+/** Pairs of consecutive minutes with data further apart than the fill allows. */
+export function unfilled(sorted: number[]): Array<[number, number]> {
+  const gaps: Array<[number, number]> = [];
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] - sorted[i - 1] - 1 > MAX_FILL) gaps.push([sorted[i - 1], sorted[i]]);
+  return gaps;
 }
 
 function perMinute(name: string, aliases: string[], column: string, file: string, description: string, counts: (row: FlatRow) => boolean): Metric<MinuteState> {
@@ -34,17 +47,21 @@ function perMinute(name: string, aliases: string[], column: string, file: string
       state.pending++;
     },
     result(state) {
-      flush(state);
-      if (state.counts.size === 0) return [];
-      let first = Infinity;
-      let last = -Infinity;
-      for (const m of state.counts.keys()) {
-        if (m < first) first = m;
-        if (m > last) last = m;
-      }
       const rows = [];
-      for (let m = first; m <= last; m++) rows.push({ time: minuteLabel(m * MINUTE_US), [column]: state.counts.get(m) ?? 0 });
+      let prev = NaN;
+      for (const m of minutes(state)) {
+        // Empty minutes between two with data are rows with 0, up to a week of them: a longer gap is a jump (see notes).
+        if (m - prev - 1 <= MAX_FILL) for (let z = prev + 1; z < m; z++) rows.push({ time: minuteLabel(z * MINUTE_US), [column]: 0 });
+        rows.push({ time: minuteLabel(m * MINUTE_US), [column]: state.counts.get(m)! });
+        prev = m;
+      }
       return rows;
+    },
+    warnings(state) {
+      const gaps = unfilled(minutes(state));
+      if (gaps.length === 0) return [];
+      const [from, to] = gaps[gaps.length - 1];
+      return [`${gaps.length} gap${gaps.length > 1 ? 's' : ''} of more than ${MAX_FILL} empty minutes not filled with 0 (the last: ${humanSeconds(((to - from - 1) * MINUTE_US) / 1e6)} after ${minuteLabel(from * MINUTE_US)})`];
     },
     saveData(state) {
       flush(state);

@@ -1,4 +1,5 @@
-import { parseDuration } from '../time.js';
+import type { OptionSpec } from '../cli/tool.js';
+import { DAY_US, parseDuration } from '../time.js';
 import { fastLikers } from './fast-likers.js';
 import type { Metric, ParamSpec, Params } from './metric.js';
 import { eventsPerMinute, likesPerMinute } from './per-minute.js';
@@ -21,6 +22,20 @@ export function allParams(metrics: ReadonlyArray<Metric<any>> = METRICS): ParamS
   const out: ParamSpec[] = [];
   for (const m of metrics) for (const p of m.params) if (!out.some((q) => q.key === p.key)) out.push(p);
   return out;
+}
+
+/**
+ * A parameter as a command-line option, its constraints declared for
+ * parseArgs to check (a count is a whole number from 1; a duration at most a
+ * day: fast-likers holds every like of that span). Without the default
+ * (periodic), --help names it and a value saved with the state is kept.
+ */
+export function paramOption(p: ParamSpec, withDefault: boolean): OptionSpec {
+  const o: OptionSpec = { type: p.type === 'count' ? 'number' : 'string', describe: withDefault ? p.describe : `${p.describe} (default ${p.default})` };
+  if (withDefault) o.default = p.default;
+  if (p.type === 'count') Object.assign(o, { integer: true, min: p.zero ? 0 : 1 });
+  if (p.type === 'duration') Object.assign(o, { duration: true, zero: p.zero === true, max: DAY_US });
+  return o;
 }
 
 /**

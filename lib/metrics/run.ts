@@ -128,7 +128,7 @@ export function metricLines(metrics: Array<Metric<any>>, states: Map<Metric<any>
     },
     summary(): string[] {
       const notes = [`${tool.rows} rows`];
-      for (const m of metrics) for (const n of m.notes?.(states.get(m)) ?? []) notes.push(`${m.name}: ${n}`);
+      for (const m of metrics) for (const n of [...(m.notes?.(states.get(m)) ?? []), ...(m.warnings?.(states.get(m)) ?? [])]) notes.push(`${m.name}: ${n}`);
       return notes;
     },
   };

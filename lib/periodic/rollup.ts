@@ -103,6 +103,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     for (const m of opts.metrics) {
       writeFileAtomic.sync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true), { fsync: true });
     }
+    if (!opts.quiet) for (const m of opts.metrics) for (const w of m.warnings?.(states.get(m)) ?? []) process.stderr.write(`periodic: ${m.name}: ${w}\n`);
     check('archive');
     const day = new Date().toISOString().slice(0, 10);
     for (const name of next.folded) {

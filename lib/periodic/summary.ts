@@ -12,7 +12,11 @@ export function summaryLine(s: RollupSummary, seconds: number, now = Date.now(),
     `${s.totalEvents} events in all`,
   ];
   if (s.rejected) parts.push(`${s.rejected} rejected`);
-  if (s.newest) parts.push(`newest event ${s.newest} (${humanSeconds((now - instantMs(s.newest)) / 1000)} old)`);
+  if (s.newest) {
+    const age = (now - instantMs(s.newest)) / 1000;
+    // A rogue event spooled before the time policy existed may be ahead of the clock.
+    parts.push(`newest event ${s.newest} (${age >= 0 ? `${humanSeconds(age)} old` : `${humanSeconds(-age)} ahead of the clock`})`);
+  }
   parts.push(`${s.files} CSV files written`);
   // Run in the wrong folder, periodic writes empty CSVs: say why, or they look like a broken stream.
   if (s.totalEvents === 0 && s.segments === 0) parts.push(`no segments in ${spool}: is handle-stream writing here?`);

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
-import { Rejects, StrictStop } from '../cli/rejects.js';
+import { Rejects, StrictStop, oneLine } from '../cli/rejects.js';
 import { drawChart, type ChartOptions } from './chart.js';
 import { readTable, type ReadOptions } from './read-table.js';
 
@@ -32,7 +32,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
       buf = source === '-' ? await readStdin() : readFileSync(source);
       if (buf.length > MAX_INPUT) throw new Error(`too large to chart (${buf.length} bytes; limit ${MAX_INPUT})`);
     } catch (err) {
-      process.stderr.write(`${tool}: ${name}: ${(err as Error).message}\n`);
+      process.stderr.write(`${tool}: ${oneLine(`${name}: ${(err as Error).message}`, 400)}\n`);
       failed = true;
       continue;
     }
@@ -41,7 +41,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
       const r = readTable(text, opts);
       for (const b of r.bad) rejects.reject({ source: name, line: b.line }, b.reason, b.raw);
       if (r.error !== undefined) {
-        process.stderr.write(`${tool}: ${name}: ${r.error}\n`);
+        process.stderr.write(`${tool}: ${oneLine(`${name}: ${r.error}`, 400)}\n`);
         failed = true;
         continue;
       }

@@ -1,6 +1,6 @@
 import { parseJsonObject, preview } from '../input/json-object.js';
 import type { Emit, LineTool } from '../cli/tool.js';
-import { secondLabel, wallMicros } from '../time.js';
+import { MAX_FILL, secondLabel, wallMicros } from '../time.js';
 import { keysOf, valuesOf } from './row-keys.js';
 import { Windower, type ClosedWindow } from './windower.js';
 
@@ -69,6 +69,7 @@ export function windowLines(opts: WindowLinesOptions): LineTool & { rows: number
     summary: (): string[] => [
       `${tool.rows} rows`, `${windower.windows} windows`, `${tool.late} late`,
       ...(hopping ? [`${tool.partlyLate} partly late`] : []), `${tool.filtered} filtered`,
+      ...(windower.lastUnfilled ? [`${windower.unfilled} gap${windower.unfilled > 1 ? 's' : ''} of more than ${MAX_FILL} empty windows not filled (the last from ${secondLabel(windower.lastUnfilled[0])} to ${secondLabel(windower.lastUnfilled[1])})`] : []),
     ],
   };
   return tool;

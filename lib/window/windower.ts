@@ -11,6 +11,8 @@
  * once the watermark reaches its end. Only panes of open windows are kept.
  */
 
+import { MAX_FILL } from '../time.js';
+
 /** A group key or a counted value: a JSON scalar. */
 export type Key = string | number | boolean | null;
 
@@ -23,6 +25,8 @@ export interface WindowSpec {
   distinct: boolean;
   /** Emit empty windows between the first and the last window, with 0. */
   fill: boolean;
+  /** The most empty windows filled in one gap (default MAX_FILL); a longer gap is skipped and counted in `unfilled`. */
+  maxFill?: number;
 }
 
 /** One output row: a closed window and one key with its count (or distinct count). */
@@ -47,6 +51,10 @@ type Pane = Map<string, Cell>;
 export class Windower {
   /** Windows emitted so far (one per start, whatever the number of keys). */
   windows = 0;
+  /** Gaps too long to fill, and the last one: [start of its first empty window, start of the next window with data]. */
+  unfilled = 0;
+  lastUnfilled: [number, number] | null = null;
+  private noFillBefore = -Infinity;
   private readonly paneUs: number;
   private readonly panes = new Map<number, Pane>();
   private maxUs = -Infinity;
@@ -129,6 +137,19 @@ export class Windower {
       if (j === idx.length) break;
       if (idx[j] >= hi) {
         if (this.spec.fill && this.started) {
+          const next = firstStart(idx[j] * g, sizeUs, hopUs);
+          const skipping = s < this.noFillBefore;
+          if (skipping || (next - s) / hopUs > (this.spec.maxFill ?? MAX_FILL)) {
+            // Filling across years (one row stamped 2099) would never end: the gap stays a jump,
+            // also when the watermark stopped inside it.
+            if (!skipping) {
+              this.unfilled++;
+              this.lastUnfilled = [s, next];
+            }
+            this.noFillBefore = next;
+            s = next;
+            continue;
+          }
           this.emit(s, new Map());
           s += hopUs;
         } else {

@@ -2,7 +2,7 @@
 # Every pipeline below is run by the tests (test/makefile.test.ts).
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
-SOURCES := $(shell find bin lib test bench -name '*.ts' 2>/dev/null) tsconfig.json package.json scripts/post-build.mjs
+SOURCES := $(shell find bin lib test bench -name '*.ts' 2>/dev/null) $(wildcard man/src/*.md) tsconfig.json package.json scripts/post-build.mjs scripts/man-pages.mjs
 BIN := bin
 
 # Where the main job keeps its files; override on the command line (make periodic STATE=/data/state).

@@ -93,6 +93,11 @@ export function fail(tool: string, message: string): never {
 /** Parses argv against the spec; usage errors exit 2, --help and --version exit 0. */
 export function parseArgs<T>(spec: ToolSpec, argv = process.argv.slice(2)): Parsed<T> {
   const options = spec.lines ? { ...spec.options, ...LINE_OPTIONS } : spec.options;
+  // The build asks each tool for its spec to write its man page from (scripts/man-pages.mjs): one source for both.
+  if (process.env.BSKY_TOOL_SPEC === '1') {
+    process.stdout.write(JSON.stringify({ ...spec, options, version: version() }) + '\n');
+    process.exit(EXIT_OK);
+  }
   let y = yargs(argv)
     .scriptName(spec.name)
     .usage(`${spec.usage ?? `${spec.name} [options] [FILE...]`}\n\n${spec.summary}`)

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { listOption } from '../lib/cli/list-option.js';
 import { fail, parseArgs, runLines, type ToolSpec } from '../lib/cli/tool.js';
-import { AtomicFile } from '../lib/csv/atomic-file.js';
+import { AtomicFile } from '../lib/io/atomic-write.js';
 import { csvLines } from '../lib/csv/csv-lines.js';
 
 const spec: ToolSpec = {

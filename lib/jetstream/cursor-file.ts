@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { canonicalTime, formatInstant } from '../time.js';
 
 /** What the cursor file holds: one JSON object, readable with jq. */
@@ -62,10 +62,11 @@ export function cursorRecord(cursor: number, host?: string): CursorRecord {
 
 /** Saves the cursor atomically: a reader sees the old file or the new one, never half of one. */
 export async function saveCursorFile(file: string, cursor: number, host?: string): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
+  // A few dozen bytes: written synchronously, with the same checks as every other state file.
+  writeFileAtomicSync(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
 }
 
 /** Same as saveCursorFile, synchronously, for the exit path. */
 export function saveCursorFileSync(file: string, cursor: number, host?: string): void {
-  writeFileAtomic.sync(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
+  writeFileAtomicSync(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
 }

@@ -60,7 +60,7 @@ export function runJetstream(spec: ToolSpec, args: JetstreamArgs): void {
     }
     process.exit(EXIT_OK);
   };
-  // Stay subscribed (on, not once): write-file-atomic's signal-exit re-raises a signal that has no other listener.
+  // Stay subscribed (on, not once): a second signal while stopping must not kill the run before the cursor is saved.
   process.on('SIGINT', finish);
   process.on('SIGTERM', finish);
 }

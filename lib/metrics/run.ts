@@ -1,6 +1,6 @@
 import { parseJsonObject } from '../input/json-object.js';
 import { existsSync, readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import type { FlatRow } from '../rows/flatten.js';
 import { plainRow } from '../rows/flat-fast.js';
@@ -70,9 +70,10 @@ export function saveStates(states: Map<Metric<any>, unknown>, path: string): voi
   const metrics: Record<string, unknown> = {};
   for (const [m, s] of states) metrics[m.name] = m.save(s);
   try {
-    writeFileAtomic.sync(path, JSON.stringify({ format: FORMAT, version: VERSION, metrics }) + '\n');
+    writeFileAtomicSync(path, JSON.stringify({ format: FORMAT, version: VERSION, metrics }) + '\n');
   } catch (err) {
-    throw new StateError(`${path}: cannot save state: ${(err as Error).message}`);
+    // The IoError names the path and the cause.
+    throw new StateError((err as Error).message);
   }
 }
 

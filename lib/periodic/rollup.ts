@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { TEMP_FILE, writeFileAtomicSync } from '../io/atomic-write.js';
 import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
 import { archiveDays, archiveSegment, listSegments } from '../spool/segments.js';
@@ -101,7 +101,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     writeState(statePath, next);
     check('csv');
     for (const m of opts.metrics) {
-      writeFileAtomic.sync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true), { fsync: true });
+      writeFileAtomicSync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true));
     }
     check('archive');
     const day = new Date().toISOString().slice(0, 10);
@@ -117,9 +117,9 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
   }
 }
 
-/** Deletes the temporary files of atomic writes that a killed run left (write-file-atomic names them FILE.NUMBER). */
+/** Deletes the temporary files of atomic writes that a killed run left (FILE.NUMBER from write-file-atomic in older versions). */
 function removeLeftovers(...dirs: string[]): void {
-  for (const dir of dirs) for (const f of readdirSync(dir)) if (/\.(csv|json)\.\d+$/.test(f)) rmSync(join(dir, f), { force: true });
+  for (const dir of dirs) for (const f of readdirSync(dir)) if (/\.(csv|json)\.\d+$/.test(f) || TEMP_FILE.test(f)) rmSync(join(dir, f), { force: true });
 }
 
 /** Deletes archive day folders older than `days` days. */

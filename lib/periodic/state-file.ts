@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
 import type { Metric, Params, SavedState } from '../metrics/metric.js';
 
 /** What periodic keeps between runs, in one file replaced atomically: metrics and bookkeeping change together. */
@@ -24,9 +24,9 @@ export function readState(path: string): PeriodicState {
   return state;
 }
 
-/** Replaces the state file atomically (temporary file, fsync, rename). */
+/** Replaces the state file atomically (temporary file, every byte checked, fsync, rename, fsync of the folder). */
 export function writeState(path: string, state: PeriodicState): void {
-  writeFileAtomic.sync(path, JSON.stringify(state) + '\n', { fsync: true });
+  writeFileAtomicSync(path, JSON.stringify(state) + '\n');
 }
 
 /** Live metric states from a saved state, or new ones for metrics it lacks. */

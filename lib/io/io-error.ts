@@ -1,0 +1,37 @@
+/**
+ * An I/O failure that names what it concerns (`state/periodic.json: no space
+ * left on device (ENOSPC)`): the one line a tool prints before exiting 1.
+ */
+export class IoError extends Error {
+  readonly code?: string;
+
+  constructor(readonly path: string, cause: unknown) {
+    super(`${path}: ${describeError(cause)}`);
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+/**
+ * The cause of an error in words, without the path or the system call that
+ * Node puts in its messages: `ENOSPC: no space left on device, write` gives
+ * `no space left on device (ENOSPC)`.
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof IoError) return err.message;
+  const e = err as NodeJS.ErrnoException | undefined;
+  const message = e?.message ?? String(err);
+  if (!e?.code) return message;
+  const m = /^[A-Z0-9_]+: (.*?)(?:, \w+(?: '.*')?(?: -> '.*')?)?$/s.exec(message);
+  return `${m ? m[1] : message} (${e.code})`;
+}
+
+/** Whether an error is a system error (it has an errno code), as opposed to a bug or bad data. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' && /^E[A-Z0-9]+$/.test((err as NodeJS.ErrnoException).code!);
+}
+
+/** Whether an error means the disk (or its quota) is full: what a long-running writer waits out. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}

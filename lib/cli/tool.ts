@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
 import { Rejects, StrictStop, oneLine } from './rejects.js';
+import type { DiskFull } from '../io/disk-full.js';
+import { IoError, describeError, isSystemError } from '../io/io-error.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -67,8 +69,38 @@ export function fail(tool: string, message: string): never {
   process.exit(EXIT_FAILURE);
 }
 
+let failuresHandled = false;
+
+/**
+ * The one place where an I/O error that no caller handled (a write to a full
+ * stdout, an unwritable path) becomes one line, `TOOL: PATH: CAUSE`, and exit
+ * 1 instead of a stack trace. Other errors are bugs and keep their trace.
+ * Installed by parseArgs, so every binary has it.
+ */
+export function handleFailures(tool: string): void {
+  if (failuresHandled) return;
+  failuresHandled = true;
+  const onError = (err: unknown): void => {
+    if (err instanceof IoError || err instanceof InputError) fail(tool, err.message);
+    if (isSystemError(err)) {
+      const e = err as NodeJS.ErrnoException;
+      fail(tool, e.path ? `${e.path}: ${describeError(e)}` : describeError(e));
+    }
+    process.stderr.write(`${tool}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(EXIT_FAILURE);
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // A closed reader (`| head`) is success; any other stdout error (a full disk: /dev/full) is a failure.
+    if (err.code === 'EPIPE') process.exit(EXIT_OK);
+    fail(tool, `stdout: ${describeError(err)}`);
+  });
+}
+
 /** Parses argv against the spec; usage errors exit 2, --help and --version exit 0. */
 export function parseArgs<T>(spec: ToolSpec, argv = process.argv.slice(2)): Parsed<T> {
+  handleFailures(spec.name);
   const options = spec.lines ? { ...spec.options, ...LINE_OPTIONS } : spec.options;
   let y = yargs(argv)
     .scriptName(spec.name)
@@ -140,6 +172,12 @@ export interface RunOptions {
   appendRejects?: boolean;
   /** Told the size of every input chunk read and the lines rejected so far, for progress reports. */
   onChunk?: (bytes: number, rejected: number) => void;
+  /** The output's name in error messages (default: stdout). */
+  outputName?: string;
+  /** Called once all output is written, before the summary: an atomic file's rename. */
+  commit?: () => void;
+  /** Wait out a full disk for the rejects file (handle-stream) instead of failing. */
+  diskFull?: DiskFull;
 }
 
 /** What runLines counted: every physical line is one of handled, rejected or blank. */
@@ -185,6 +223,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
         run.onChunk?.(chunk.length, rejects.count);
         tool.flush?.(emit);
         if (out.length) yield take();
+        if (rejects.blocked) await rejects.drained();
       }
       splitter.end();
       tool.flush?.(emit);
@@ -222,8 +261,9 @@ export async function* readInput(source: string, signal?: AbortSignal): AsyncGen
     yield* readFile(fd, name, signal);
     return;
   }
-  if (fd !== 0) closeSync(fd);
-  const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
+  // The fd already open is read, not the path again: closing a FIFO and reopening it
+  // leaves its writer with no reader for a moment, and it dies of SIGPIPE.
+  const input = source === '-' ? process.stdin : createReadStream('', { fd, highWaterMark: 1 << 18 });
   // Destroying the input wakes a read that waits on an idle pipe.
   const stop = (): void => void input.destroy();
   signal?.addEventListener('abort', stop);
@@ -276,19 +316,26 @@ export async function drive(
   quietOnBrokenPipe();
   let rejects: Rejects;
   try {
-    rejects = new Rejects(spec.name, opts, run.appendRejects);
+    rejects = new Rejects(spec.name, opts, run.appendRejects, run.diskFull);
   } catch (err) {
     fail(spec.name, `--rejects: ${(err as Error).message}`);
   }
+  let outputError: unknown = null;
+  output.once('error', (err) => {
+    outputError = err;
+  });
   try {
     // Never end our stdout: when it is a socket shared with the parent (a Node or
     // Python caller), ending it shuts the socket down for every later writer too.
     await pipeline(() => produce(rejects), output, { end: output !== process.stdout });
+    await rejects.drained();
+    run.commit?.();
   } catch (err) {
     rejects.close();
     if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(EXIT_OK);
-    if (err instanceof InputError) fail(spec.name, err.message);
+    if (err instanceof InputError || err instanceof IoError) fail(spec.name, err.message);
+    if (err === outputError && isSystemError(err)) fail(spec.name, `${run.outputName ?? 'stdout'}: ${describeError(err)}`);
     throw err;
   }
   rejects.close();

@@ -19,12 +19,15 @@ export const TEMP_FILE = /^\..+\.\d+-\d+\.tmp$/;
 
 let counter = 0;
 
-/** Writes all of data at the file's position, or throws: a short write is retried, and no progress is an ENOSPC. */
-export function writeAllSync(fd: number, data: string | Buffer): void {
+/**
+ * Writes all of data, at `position` or else at the file's offset, or throws:
+ * a short write (a disk filling up) is retried, and no progress is an ENOSPC.
+ */
+export function writeAllSync(fd: number, data: string | Buffer, position?: number): void {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   let off = 0;
   while (off < buf.length) {
-    const n = writeSync(fd, buf, off, buf.length - off);
+    const n = writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
     if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
     off += n;
   }

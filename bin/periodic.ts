@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { fail, parseArgs, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
+import { errorLine } from '../lib/io/io-error.js';
 import { StateError } from '../lib/metrics/metric.js';
 import { METRICS, allParams, parseParams } from '../lib/metrics/registry.js';
 import { rollup } from '../lib/periodic/rollup.js';
@@ -46,5 +47,5 @@ try {
   if (summary === null) process.stderr.write(`periodic: another run is in progress (lock ${opts.state}/periodic.lock); nothing done\n`);
   else if (!opts.quiet) process.stdout.write(summaryLine(summary, (performance.now() - started) / 1000) + '\n');
 } catch (err) {
-  fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : (err as Error).message);
+  fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : errorLine(err));
 }

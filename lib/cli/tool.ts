@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
 import { Rejects, StrictStop, oneLine } from './rejects.js';
 import type { DiskFull } from '../io/disk-full.js';
-import { IoError, describeError, isSystemError } from '../io/io-error.js';
+import { IoError, describeError, errorLine, isSystemError } from '../io/io-error.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -81,20 +81,19 @@ export function handleFailures(tool: string): void {
   if (failuresHandled) return;
   failuresHandled = true;
   const onError = (err: unknown): void => {
-    if (err instanceof IoError || err instanceof InputError) fail(tool, err.message);
-    if (isSystemError(err)) {
-      const e = err as NodeJS.ErrnoException;
-      fail(tool, e.path ? `${e.path}: ${describeError(e)}` : describeError(e));
-    }
+    if (err instanceof IoError || err instanceof InputError || isSystemError(err)) fail(tool, errorLine(err));
     process.stderr.write(`${tool}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(EXIT_FAILURE);
   };
   process.on('uncaughtException', onError);
   process.on('unhandledRejection', onError);
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    // A closed reader (`| head`) is success; any other stdout error (a full disk: /dev/full) is a failure.
-    if (err.code === 'EPIPE') process.exit(EXIT_OK);
-    fail(tool, `stdout: ${describeError(err)}`);
+    // Deferred, so that a tool's own handler runs first (bsky-jetstream saves its cursor).
+    setImmediate(() => {
+      // A closed reader (`| head`) is success; any other stdout error (a full disk: /dev/full) is a failure.
+      if (err.code === 'EPIPE') process.exit(EXIT_OK);
+      fail(tool, `stdout: ${describeError(err)}`);
+    });
   });
 }
 
@@ -255,7 +254,7 @@ export async function* readInput(source: string, signal?: AbortSignal): AsyncGen
     fd = source === '-' ? 0 : openSync(source, 'r');
     isFile = fstatSync(fd).isFile();
   } catch (err) {
-    throw new InputError(`${name}: ${(err as Error).message}`);
+    throw new InputError(`${name}: ${describeError(err)}`);
   }
   if (isFile) {
     yield* readFile(fd, name, signal);
@@ -273,7 +272,7 @@ export async function* readInput(source: string, signal?: AbortSignal): AsyncGen
       if (signal?.aborted) return;
     }
   } catch (err) {
-    if (!signal?.aborted) throw new InputError(`${name}: ${(err as Error).message}`);
+    if (!signal?.aborted) throw new InputError(`${name}: ${describeError(err)}`);
   } finally {
     signal?.removeEventListener('abort', stop);
   }
@@ -289,7 +288,7 @@ async function* readFile(fd: number, name: string, signal?: AbortSignal): AsyncG
       try {
         ({ bytesRead: n } = await readAsync(fd, buf, 0, buf.length, null));
       } catch (err) {
-        throw new InputError(`${name}: ${(err as Error).message}`);
+        throw new InputError(`${name}: ${describeError(err)}`);
       }
       if (n === 0) return;
       yield buf.subarray(0, n);
@@ -318,7 +317,7 @@ export async function drive(
   try {
     rejects = new Rejects(spec.name, opts, run.appendRejects, run.diskFull);
   } catch (err) {
-    fail(spec.name, `--rejects: ${(err as Error).message}`);
+    fail(spec.name, `--rejects ${(err as Error).message}`);
   }
   let outputError: unknown = null;
   output.once('error', (err) => {

@@ -4,9 +4,13 @@
  */
 export class IoError extends Error {
   readonly code?: string;
+  /** The cause in words, without the path. */
+  readonly reason: string;
 
   constructor(readonly path: string, cause: unknown) {
-    super(`${path}: ${describeError(cause)}`);
+    const reason = cause instanceof IoError ? cause.reason : describeError(cause);
+    super(`${path}: ${reason}`);
+    this.reason = reason;
     this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
   }
 }
@@ -17,7 +21,7 @@ export class IoError extends Error {
  * `no space left on device (ENOSPC)`.
  */
 export function describeError(err: unknown): string {
-  if (err instanceof IoError) return err.message;
+  if (err instanceof IoError) return err.reason;
   const e = err as NodeJS.ErrnoException | undefined;
   const message = e?.message ?? String(err);
   if (!e?.code) return message;
@@ -34,4 +38,11 @@ export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
 export function isDiskFull(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** The one line to print for a failure: an IoError's message, a system error with the path Node gives it, or the message. */
+export function errorLine(err: unknown): string {
+  if (err instanceof IoError) return err.message;
+  if (isSystemError(err)) return err.path ? `${err.path}: ${describeError(err)}` : describeError(err);
+  return (err as Error)?.message ?? String(err);
 }

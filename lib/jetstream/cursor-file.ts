@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { IoError } from '../io/io-error.js';
 import { canonicalTime, formatInstant } from '../time.js';
 
 /** What the cursor file holds: one JSON object, readable with jq. */
@@ -22,7 +23,7 @@ export function readCursorFile(file: string): number | undefined {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new IoError(file, err);
   }
   const trimmed = text.trim();
   // An empty file is what `touch` leaves: start live, as with no file.

@@ -1,6 +1,7 @@
 import { parseJsonObject } from '../input/json-object.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { describeError } from '../io/io-error.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import type { FlatRow } from '../rows/flatten.js';
 import { plainRow } from '../rows/flat-fast.js';
@@ -43,7 +44,7 @@ export function openStates(metrics: Array<Metric<any>>, params: Params, path?: s
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new StateError(`${path}: cannot read state: ${(err as Error).message}`);
+    throw new StateError(`${path}: cannot read state: ${describeError(err)}`);
   }
   if (json?.format !== FORMAT || json.version !== VERSION || typeof json.metrics !== 'object' || json.metrics === null) {
     throw new StateError(`${path}: not a ${FORMAT} file of version ${VERSION}`);

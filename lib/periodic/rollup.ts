@@ -1,7 +1,9 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { TEMP_FILE, writeFileAtomicSync } from '../io/atomic-write.js';
+import { IoError, isSystemError } from '../io/io-error.js';
+import { makeDir } from '../io/make-dir.js';
 import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
 import { archiveDays, archiveSegment, listSegments } from '../spool/segments.js';
@@ -49,7 +51,7 @@ export interface RollupSummary {
  * Returns null when another run holds the lock.
  */
 export async function rollup(opts: RollupOptions): Promise<RollupSummary | null> {
-  for (const dir of [opts.spool, opts.stateDir, opts.metricsDir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [opts.spool, opts.stateDir, opts.metricsDir]) makeDir(dir);
   let release: () => Promise<void>;
   let compromised: Error | null = null;
   try {
@@ -83,7 +85,10 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     let newest = saved.newest;
     for (const name of fresh) {
       check('fold');
-      const counts = await foldSegment(join(opts.spool, name), name, states, reject);
+      const counts = await foldSegment(join(opts.spool, name), name, states, reject).catch((err: unknown) => {
+        // A read error (a folder named like a segment: EISDIR) names the segment.
+        throw isSystemError(err) ? new IoError(join(opts.spool, name), err) : err;
+      });
       events += counts.events;
       if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
     }

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
 import { Rejects, StrictStop } from '../cli/rejects.js';
+import { describeError } from '../io/io-error.js';
 import { drawChart, type ChartOptions } from './chart.js';
 import { readTable, type ReadOptions } from './read-table.js';
 
@@ -32,7 +33,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
       buf = source === '-' ? await readStdin() : readFileSync(source);
       if (buf.length > MAX_INPUT) throw new Error(`too large to chart (${buf.length} bytes; limit ${MAX_INPUT})`);
     } catch (err) {
-      process.stderr.write(`${tool}: ${name}: ${(err as Error).message}\n`);
+      process.stderr.write(`${tool}: ${name}: ${describeError(err)}\n`);
       failed = true;
       continue;
     }

@@ -1,9 +1,10 @@
-import { closeSync, ftruncateSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, ftruncateSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { writeAllSync } from '../io/atomic-write.js';
 import type { DiskFull } from '../io/disk-full.js';
 import { IoError, isDiskFull } from '../io/io-error.js';
+import { makeDir } from '../io/make-dir.js';
 import { openName, segmentName } from './segments.js';
 
 export interface SpoolOptions {
@@ -37,7 +38,9 @@ export class SpoolWriter extends Writable {
   constructor(private readonly opts: SpoolOptions) {
     super({ decodeStrings: true });
     try {
-      mkdirSync(opts.dir, { recursive: true });
+      makeDir(opts.dir);
+      // Said now, before any input is read, rather than at the first write (EROFS is reported to root too).
+      accessSync(opts.dir, constants.W_OK);
     } catch (err) {
       throw new IoError(opts.dir, err);
     }

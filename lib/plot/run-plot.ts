@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
 import { Rejects, StrictStop } from '../cli/rejects.js';
-import { describeError } from '../io/io-error.js';
+import { IoError, describeError } from '../io/io-error.js';
 import { drawChart, type ChartOptions } from './chart.js';
 import { readTable, type ReadOptions } from './read-table.js';
 
@@ -67,7 +67,7 @@ function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (err) => {
       if ((err as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') process.exit(EXIT_OK);
-      if (err) reject(err);
+      if (err) reject(new IoError('stdout', err));
       else resolve();
     });
   });

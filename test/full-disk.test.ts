@@ -65,7 +65,7 @@ test('periodic: state and metrics on a nearly full tmpfs: exit 1 naming the path
       }
       failures++;
       t.equal(r.code, 1, `${leave} bytes free: exit 1`);
-      t.match(r.stderr, new RegExp(`^periodic: ${mnt}/(state|metrics)/[\\w.-]+: no space left on device \\(ENOSPC\\)\\n$`), 'one line naming the path and the cause');
+      t.match(r.stderr, new RegExp(`^periodic: ${mnt}/(state|metrics)/[\\w.-]+: ENOSPC: no space left on device\\n$`), 'one line naming the path and the cause');
       if (r.stderr.includes('periodic.json')) t.equal(readFileSync(statePath, 'utf8'), before, 'the old state is kept whole');
       for (const s of segments(b)) t.ok(state.folded.includes(s) || existsSync(join(spool, s)), `${s} is folded or still in the spool`);
       t.deepEqual(readdirSync(join(mnt, 'state')).filter((f) => f.startsWith('.')), [], 'no temporary file left');
@@ -121,7 +121,7 @@ async function fullWhileReading(t: test.Test, full: 'spool' | 'rejects'): Promis
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const writer = createWriteStream(fifo);
     writer.write(lines.slice(0, half).join(''));
-    await waitFor('the disk-full message', () => stderr.includes('no space left on device'));
+    await waitFor('the disk-full message', () => stderr.includes('ENOSPC: no space left on device'));
     unfill(mnt);
     writer.end(lines.slice(half).join(''));
     let timer: NodeJS.Timeout | undefined;
@@ -129,8 +129,8 @@ async function fullWhileReading(t: test.Test, full: 'spool' | 'rejects'): Promis
     clearTimeout(timer);
     if (code === 'timeout') child.kill('SIGKILL');
     t.equal(code, 0, 'exit 0 at the end of the input');
-    const said = stderr.split('\n').filter((l) => l.includes('no space left on device'));
-    t.ok(said.length >= 1 && said.every((l) => /^handle-stream: \S+: no space left on device \(ENOSPC\); holding what was read/.test(l)), 'the full disk is reported, naming the file');
+    const said = stderr.split('\n').filter((l) => l.includes('ENOSPC: no space left on device'));
+    t.ok(said.length >= 1 && said.every((l) => /^handle-stream: \S+: ENOSPC: no space left on device; holding what was read/.test(l)), 'the full disk is reported, naming the file');
     t.ok(said.some((l) => l.includes(full === 'spool' ? '/spool/.open-' : rejects)), `the ${full} file is named`);
     t.equal(new Set(said.map((l) => l.split(': ')[1])).size, said.length, 'once per file');
     t.equal(stderr.split('\n').filter((l) => l.includes('writing resumed')).length, said.length, 'and its resumption once');

@@ -26,10 +26,10 @@ const COMMANDS: Array<[tool: string, args: string]> = [
   ['periodic', '--spool spool --state state --metrics metrics'],
 ];
 
-/** One line, `TOOL: PATH: CAUSE (CODE)`. */
+/** One line, `TOOL: PATH: CODE: CAUSE`. */
 function oneLine(t: test.Test, stderr: string, tool: string, path: string, code: string, what: string): void {
   t.equal(stderr, stderr.split('\n')[0] + '\n', `${what}: one line`);
-  t.ok(stderr.startsWith(`${tool}: ${path}: `) && stderr.includes(`(${code})`), `${what}: names ${path} and ${code} (${stderr.trim()})`);
+  t.ok(stderr.startsWith(`${tool}: ${path}: ${code}: `), `${what}: names ${path} and ${code} (${stderr.trim()})`);
 }
 
 test('every tool: stdout on a full device (/dev/full) prints one line naming stdout and exits 1', { skip: !existsSync('/dev/full') }, (t) => {
@@ -170,7 +170,7 @@ test('bsky-csv: --out onto a directory is an error with no summary; onto a symli
     mkdirSync(join(dir, 'out'));
     let r = run('bsky-csv', ['--out', 'out', 'rows.ndjson'], '', { cwd: dir });
     t.equal(r.code, 1);
-    t.equal(r.stderr, 'bsky-csv: out: is a directory (EISDIR)\n', 'one line, and no summary before it');
+    t.equal(r.stderr, 'bsky-csv: out: EISDIR: is a directory\n', 'one line, and no summary before it');
     const whole = run('bsky-csv', ['-q', 'rows.ndjson'], '', { cwd: dir }).stdout;
     writeFileSync(join(dir, 'real.csv'), 'old\n');
     symlinkSync('real.csv', join(dir, 'link.csv'));

@@ -1,6 +1,6 @@
 /**
- * An I/O failure that names what it concerns (`state/periodic.json: no space
- * left on device (ENOSPC)`): the one line a tool prints before exiting 1.
+ * An I/O failure that names what it concerns (`state/periodic.json: ENOSPC:
+ * no space left on device`): the one line a tool prints before exiting 1.
  */
 export class IoError extends Error {
   readonly code?: string;
@@ -16,9 +16,9 @@ export class IoError extends Error {
 }
 
 /**
- * The cause of an error in words, without the path or the system call that
- * Node puts in its messages: `ENOSPC: no space left on device, write` gives
- * `no space left on device (ENOSPC)`.
+ * The cause of an error, without the path or the system call that Node puts
+ * in its messages: `ENOSPC: no space left on device, write` gives
+ * `ENOSPC: no space left on device`.
  */
 export function describeError(err: unknown): string {
   if (err instanceof IoError) return err.reason;
@@ -26,7 +26,7 @@ export function describeError(err: unknown): string {
   const message = e?.message ?? String(err);
   if (!e?.code) return message;
   const m = /^[A-Z0-9_]+: (.*?)(?:, \w+(?: '.*')?(?: -> '.*')?)?$/s.exec(message);
-  return `${m ? m[1] : message} (${e.code})`;
+  return `${e.code}: ${m ? m[1] : message}`;
 }
 
 /** Whether an error is a system error (it has an errno code), as opposed to a bug or bad data. */

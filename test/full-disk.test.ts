@@ -120,6 +120,9 @@ async function fullWhileReading(t: test.Test, full: 'spool' | 'rejects'): Promis
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const writer = createWriteStream(fifo);
+    // A reader that died (EPIPE) fails the test below rather than crashing it before the unmount.
+    let writeError: Error | null = null;
+    writer.on('error', (err) => (writeError = err));
     writer.write(lines.slice(0, half).join(''));
     await waitFor('the disk-full message', () => stderr.includes('ENOSPC: no space left on device'));
     unfill(mnt);
@@ -129,6 +132,7 @@ async function fullWhileReading(t: test.Test, full: 'spool' | 'rejects'): Promis
     clearTimeout(timer);
     if (code === 'timeout') child.kill('SIGKILL');
     t.equal(code, 0, 'exit 0 at the end of the input');
+    t.equal(writeError, null, 'every line written into the FIFO was read');
     const said = stderr.split('\n').filter((l) => l.includes('ENOSPC: no space left on device'));
     t.ok(said.length >= 1 && said.every((l) => /^handle-stream: \S+: ENOSPC: no space left on device; holding what was read/.test(l)), 'the full disk is reported, naming the file');
     t.ok(said.some((l) => l.includes(full === 'spool' ? '/spool/.open-' : rejects)), `the ${full} file is named`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { listOption } from '../lib/cli/list-option.js';
 import { fail, parseArgs, runLines, type ToolSpec } from '../lib/cli/tool.js';
-import { AtomicFile } from '../lib/csv/atomic-file.js';
+import { AtomicFile } from '../lib/io/atomic-write.js';
 import { csvLines } from '../lib/csv/csv-lines.js';
 
 const spec: ToolSpec = {
@@ -11,7 +11,7 @@ const spec: ToolSpec = {
   options: {
     columns: { type: 'string', describe: "columns in this order, comma-separated, each KEY or KEY:HEADER (default: the first row's keys)", alias: 'c' },
     header: { type: 'boolean', describe: 'write a header row (--no-header to leave it out)', default: true },
-    out: { type: 'string', describe: 'write to FILE through a temporary file renamed into place: readers never see half a file', alias: 'o' },
+    out: { type: 'string', describe: 'write to FILE through a temporary file renamed into place: readers never see half a file (a symlink is followed; a device or FIFO is written directly)', alias: 'o' },
   },
   examples: [
     ['bsky-metric likes-per-minute < rows.ndjson | bsky-csv --out metrics/likes-per-minutes.csv', 'replace a metrics file atomically'],
@@ -25,7 +25,7 @@ let file: AtomicFile | undefined;
 try {
   file = opts.out ? new AtomicFile(opts.out) : undefined;
 } catch (err) {
-  fail(spec.name, `${opts.out}: ${(err as Error).message}`);
+  fail(spec.name, (err as Error).message);
 }
-await runLines(spec, opts, csvLines({ columns: listOption(opts.columns), header: opts.header }), { output: file?.stream });
-file?.commit();
+// Renamed into place before the summary, so that a failed rename is never reported as success.
+await runLines(spec, opts, csvLines({ columns: listOption(opts.columns), header: opts.header }), { output: file?.stream, outputName: opts.out, commit: () => file?.commit() });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pipeline } from 'node:stream/promises';
-import { parseArgs, quietOnBrokenPipe, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { fail, parseArgs, quietOnBrokenPipe, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { describeError } from '../lib/io/io-error.js';
 import { Capture, chunks, clockFor, nowMicros, paced, summary, toGenOptions, type CliOptions } from '../lib/gen/cli.js';
 
 const spec: ToolSpec = {
@@ -39,6 +40,6 @@ const report = (): void => void (opts.quiet || process.stderr.write(summary(spec
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (report(), process.exit(0)));
 await pipeline(opts.pace ? paced(capture, () => clockFor(opts.format)(nowMicros())) : chunks(capture), process.stdout, { end: false }).catch((err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
-  throw err;
+  fail(spec.name, `stdout: ${describeError(err)}`);
 });
 report();

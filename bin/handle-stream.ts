@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { durationValue, fail, parseArgs, TIMER_MAX_US, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { DiskFull } from '../lib/io/disk-full.js';
+import { IoError, describeError } from '../lib/io/io-error.js';
 import { runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
 import { recoverOrphans } from '../lib/spool/segments.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
@@ -24,6 +26,7 @@ const spec: ToolSpec = {
     'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is counted once, also across restarts', default: '10m', duration: true, max: DEDUPE_MAX_US },
     ...TIME_POLICY_OPTIONS,
     threads: threadsOption('the spool'),
+    'disk-retry': { type: 'string', describe: 'on a full disk, hold what was read, stop reading and retry this often', default: '5s', duration: true, min: 1000, max: 3_600_000_000 },
     status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
   },
   examples: [
@@ -32,21 +35,30 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; status: string; threads: number } & TimePolicyArgs>(spec);
+const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; diskRetry: string; status: string; threads: number } & TimePolicyArgs>(spec);
 const rotateMs = durationValue(opts.rotateEvery)! / 1000;
 const dedupeUs = durationValue(opts.dedupeWindow)!;
 const policy = timePolicyFrom(spec.name, opts);
+const retryMs = durationValue(opts.diskRetry)! / 1000;
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
-const spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes });
+const diskFull = new DiskFull(spec.name, retryMs);
+let spool: SpoolWriter;
 try {
+  spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, diskFull });
   recoverOrphans(opts.spool);
 } catch (err) {
-  fail(spec.name, `${opts.spool}: ${(err as Error).message}`);
+  fail(spec.name, err instanceof IoError ? err.message : `${opts.spool}: ${describeError(err)}`);
 }
 const { dedupe } = await seedDedupe(opts.spool, dedupeUs);
 const counts: ParseCounts = { events: 0, duplicates: 0 };
 const stop = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // Stopping waits for the disk like everything else; a second signal gives up what is held.
+    if (stop.signal.aborted && diskFull.waiting) fail(spec.name, `${opts.spool}: disk still full at the second ${signal}; events read but not yet spooled are lost`);
+    stop.abort();
+  });
+}
 const input = inputProgress(opts.files);
 const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(counts, input) : undefined;
 await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, {
@@ -58,6 +70,8 @@ await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejec
   output: spool,
   signal: stop.signal,
   appendRejects: true,
+  diskFull,
+  outputName: opts.spool,
   onChunk: input.add,
 });
 status?.stop();

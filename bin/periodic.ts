@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { durationValue, fail, parseArgs, TIMER_MAX_US, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
+import { errorLine } from '../lib/io/io-error.js';
 import { StateError } from '../lib/metrics/metric.js';
 import { METRICS, allParams, paramOption, parseParams } from '../lib/metrics/registry.js';
 import { rollup } from '../lib/periodic/rollup.js';
@@ -45,5 +46,5 @@ try {
   if (summary === null) process.stderr.write(`periodic: another run is in progress (lock ${opts.state}/periodic.lock); nothing done\n`);
   else if (!opts.quiet) process.stdout.write(summaryLine(summary, (performance.now() - started) / 1000, Date.now(), opts.spool) + '\n');
 } catch (err) {
-  fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : (err as Error).message);
+  fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : errorLine(err));
 }

@@ -22,7 +22,7 @@ await build({
   format: 'esm',
   // CommonJS dependencies call require(): give the ES module bundle one.
   banner: { js: "import { createRequire as __bskyCreateRequire } from 'node:module'; const require = __bskyCreateRequire(import.meta.url);" },
-  // CommonJS dependencies that name their own file (write-file-atomic hashes __filename into temp names).
+  // CommonJS dependencies that name their own file.
   define: { __filename: 'import.meta.filename', __dirname: 'import.meta.dirname' },
   // ws loads these optional native speed-ups if they are installed.
   external: ['bufferutil', 'utf-8-validate'],

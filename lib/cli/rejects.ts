@@ -1,5 +1,7 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { LineRef } from '../input/split-lines.js';
+import type { DiskFull } from '../io/disk-full.js';
+import { IoError, isDiskFull } from '../io/io-error.js';
 
 /** Raised under --strict at the first bad line. */
 export class StrictStop extends Error {}
@@ -7,26 +9,46 @@ export class StrictStop extends Error {}
 /**
  * Reports rejected lines: one stderr line each, the line kept verbatim in the
  * rejects file, counts by reason for the summary.
+ *
+ * A write error names the file. With `diskFull` (handle-stream), a full disk
+ * does not fail: what could not be written is held, in order, and written
+ * when space returns (see drained()); otherwise a line cut short is cut back
+ * out of the file before the error is thrown, so the file holds whole lines.
  */
 export class Rejects {
   count = 0;
   private fd: number | null;
+  /** The file's size, and where the line being written began (to cut it back). */
+  private size = 0;
+  private lineStart = 0;
+  /** Inside an overlong line streamed with spill(), which reject() ends. */
+  private spilling = false;
+  /** Bytes not yet written because the disk is full, in order. */
+  private held: Buffer[] = [];
+  private retry: Promise<void> | null = null;
 
   constructor(
     private readonly tool: string,
     private readonly opts: { quiet?: boolean; strict?: boolean; rejects?: string },
     append = false,
+    private readonly diskFull?: DiskFull,
   ) {
-    this.fd = opts.rejects ? openSync(opts.rejects, append ? 'a' : 'w') : null;
+    try {
+      this.fd = opts.rejects ? openSync(opts.rejects, append ? 'a' : 'w') : null;
+      if (this.fd !== null) this.size = fstatSync(this.fd).size;
+    } catch (err) {
+      throw new IoError(opts.rejects!, err);
+    }
   }
 
   /** Records one rejected line; raw is null when its bytes were already streamed with spill(). */
   reject(ref: LineRef, reason: string, raw: string | Buffer | null): void {
     this.count++;
     if (this.fd !== null) {
-      if (typeof raw === 'string') writeSync(this.fd, raw);
-      else if (raw !== null) writeSync(this.fd, raw);
-      writeSync(this.fd, '\n');
+      if (!this.spilling) this.lineStart = this.size;
+      this.spilling = false;
+      const bytes = typeof raw === 'string' ? Buffer.from(raw + '\n') : raw === null ? Buffer.from('\n') : Buffer.concat([raw, NEWLINE]);
+      this.write(bytes);
     }
     const message = `${this.tool}: ${escapeControls(ref.source)}:${ref.line}: ${oneLine(reason)}`;
     if (this.opts.strict) throw new StrictStop(message);
@@ -36,7 +58,62 @@ export class Rejects {
 
   /** Streams part of an overlong line to the rejects file as it goes past. */
   spill(bytes: Buffer): void {
-    if (this.fd !== null) writeSync(this.fd, bytes);
+    if (this.fd === null) return;
+    if (!this.spilling) this.lineStart = this.size;
+    this.spilling = true;
+    this.write(bytes);
+  }
+
+  /** Whether some bytes wait for disk space: call drained() before reading more. */
+  get blocked(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** Resolves once everything held for a full disk is written, retrying every diskFull.retryMs. */
+  drained(): Promise<void> {
+    if (!this.blocked) return Promise.resolve();
+    this.retry ??= (async () => {
+      while (this.held.length) {
+        await new Promise((resolve) => setTimeout(resolve, this.diskFull!.retryMs));
+        const held = this.held;
+        this.held = [];
+        for (const b of held) this.write(b);
+      }
+      this.diskFull!.resumed(this.opts.rejects!);
+      this.retry = null;
+    })();
+    return this.retry;
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.held.length) {
+      // Copied: the bytes may be a view of a buffer that is read into again.
+      this.held.push(Buffer.from(bytes));
+      return;
+    }
+    let off = 0;
+    try {
+      while (off < bytes.length) {
+        const n = writeSync(this.fd!, bytes, off, bytes.length - off);
+        if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        off += n;
+        this.size += n;
+      }
+    } catch (err) {
+      if (this.diskFull && isDiskFull(err)) {
+        // The rest follows on from what went in, once there is space: the line ends whole.
+        this.diskFull.report(this.opts.rejects!, err);
+        this.held.push(Buffer.from(bytes.subarray(off)));
+        return;
+      }
+      try {
+        ftruncateSync(this.fd!, this.lineStart);
+        this.size = this.lineStart;
+      } catch {
+        // The write error below is the one to report.
+      }
+      throw new IoError(this.opts.rejects!, err);
+    }
   }
 
   close(): void {
@@ -44,6 +121,8 @@ export class Rejects {
     this.fd = null;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 /**
  * Keeps an error message to one short line that is safe on a terminal:

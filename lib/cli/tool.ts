@@ -6,6 +6,8 @@ import yargs from 'yargs';
 import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
 import { parseDuration } from '../time.js';
 import { Rejects, StrictStop, oneLine } from './rejects.js';
+import type { DiskFull } from '../io/disk-full.js';
+import { IoError, describeError, errorLine, isSystemError } from '../io/io-error.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -90,8 +92,37 @@ export function fail(tool: string, message: string): never {
   process.exit(EXIT_FAILURE);
 }
 
+let failuresHandled = false;
+
+/**
+ * The one place where an I/O error that no caller handled (a write to a full
+ * stdout, an unwritable path) becomes one line, `TOOL: PATH: CAUSE`, and exit
+ * 1 instead of a stack trace. Other errors are bugs and keep their trace.
+ * Installed by parseArgs, so every binary has it.
+ */
+export function handleFailures(tool: string): void {
+  if (failuresHandled) return;
+  failuresHandled = true;
+  const onError = (err: unknown): void => {
+    if (err instanceof IoError || err instanceof InputError || isSystemError(err)) fail(tool, errorLine(err));
+    process.stderr.write(`${tool}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(EXIT_FAILURE);
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // Deferred, so that a tool's own handler runs first (bsky-jetstream saves its cursor).
+    setImmediate(() => {
+      // A closed reader (`| head`) is success; any other stdout error (a full disk: /dev/full) is a failure.
+      if (err.code === 'EPIPE') process.exit(EXIT_OK);
+      fail(tool, `stdout: ${describeError(err)}`);
+    });
+  });
+}
+
 /** Parses argv against the spec; usage errors exit 2, --help and --version exit 0. */
 export function parseArgs<T>(spec: ToolSpec, argv = process.argv.slice(2)): Parsed<T> {
+  handleFailures(spec.name);
   const options = spec.lines ? { ...spec.options, ...LINE_OPTIONS } : spec.options;
   // The build asks each tool for its spec to write its man page from (scripts/man-pages.mjs): one source for both.
   if (process.env.BSKY_TOOL_SPEC === '1') {
@@ -233,6 +264,12 @@ export interface RunOptions {
   appendRejects?: boolean;
   /** Told the size of every input chunk read and the lines rejected so far, for progress reports. */
   onChunk?: (bytes: number, rejected: number) => void;
+  /** The output's name in error messages (default: stdout). */
+  outputName?: string;
+  /** Called once all output is written, before the summary: an atomic file's rename. */
+  commit?: () => void;
+  /** Wait out a full disk for the rejects file (handle-stream) instead of failing. */
+  diskFull?: DiskFull;
 }
 
 /** What runLines counted: every physical line is one of handled, rejected or blank. */
@@ -278,6 +315,7 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
         run.onChunk?.(chunk.length, rejects.count);
         tool.flush?.(emit);
         if (out.length) yield take();
+        if (rejects.blocked) await rejects.drained();
       }
       splitter.end();
       tool.flush?.(emit);
@@ -309,14 +347,15 @@ export async function* readInput(source: string, signal?: AbortSignal): AsyncGen
     fd = source === '-' ? 0 : openSync(source, 'r');
     isFile = fstatSync(fd).isFile();
   } catch (err) {
-    throw new InputError(`${name}: ${(err as Error).message}`);
+    throw new InputError(`${name}: ${describeError(err)}`);
   }
   if (isFile) {
     yield* readFile(fd, name, signal);
     return;
   }
-  if (fd !== 0) closeSync(fd);
-  const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 18 });
+  // The fd already open is read, not the path again: closing a FIFO and reopening it
+  // leaves its writer with no reader for a moment, and it dies of SIGPIPE.
+  const input = source === '-' ? process.stdin : createReadStream('', { fd, highWaterMark: 1 << 18 });
   // Destroying the input wakes a read that waits on an idle pipe.
   const stop = (): void => void input.destroy();
   signal?.addEventListener('abort', stop);
@@ -326,7 +365,7 @@ export async function* readInput(source: string, signal?: AbortSignal): AsyncGen
       if (signal?.aborted) return;
     }
   } catch (err) {
-    if (!signal?.aborted) throw new InputError(`${name}: ${(err as Error).message}`);
+    if (!signal?.aborted) throw new InputError(`${name}: ${describeError(err)}`);
   } finally {
     signal?.removeEventListener('abort', stop);
   }
@@ -342,7 +381,7 @@ async function* readFile(fd: number, name: string, signal?: AbortSignal): AsyncG
       try {
         ({ bytesRead: n } = await readAsync(fd, buf, 0, buf.length, null));
       } catch (err) {
-        throw new InputError(`${name}: ${(err as Error).message}`);
+        throw new InputError(`${name}: ${describeError(err)}`);
       }
       if (n === 0) return;
       yield buf.subarray(0, n);
@@ -369,19 +408,26 @@ export async function drive(
   quietOnBrokenPipe();
   let rejects: Rejects;
   try {
-    rejects = new Rejects(spec.name, opts, run.appendRejects);
+    rejects = new Rejects(spec.name, opts, run.appendRejects, run.diskFull);
   } catch (err) {
-    fail(spec.name, `--rejects: ${(err as Error).message}`);
+    fail(spec.name, `--rejects ${(err as Error).message}`);
   }
+  let outputError: unknown = null;
+  output.once('error', (err) => {
+    outputError = err;
+  });
   try {
     // Never end our stdout: when it is a socket shared with the parent (a Node or
     // Python caller), ending it shuts the socket down for every later writer too.
     await pipeline(() => produce(rejects), output, { end: output !== process.stdout });
+    await rejects.drained();
+    run.commit?.();
   } catch (err) {
     rejects.close();
     if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(EXIT_OK);
-    if (err instanceof InputError) fail(spec.name, err.message);
+    if (err instanceof InputError || err instanceof IoError) fail(spec.name, err.message);
+    if (err === outputError && isSystemError(err)) fail(spec.name, `${run.outputName ?? 'stdout'}: ${describeError(err)}`);
     throw err;
   }
   rejects.close();

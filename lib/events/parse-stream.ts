@@ -153,6 +153,8 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
             // Once written (nothing left buffered in the output), the result's buffers serve again.
             if (output.writableLength === 0) pool.recycle(r);
           }
+          // The rejects file's disk is full (handle-stream): take no more until what it holds is written.
+          if (rejects.blocked) await rejects.drained();
         }
         await reading;
       } finally {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { IoError } from '../io/io-error.js';
 import { canonicalTime, formatInstant } from '../time.js';
 
 /** What the cursor file holds: one JSON object, readable with jq. */
@@ -22,7 +23,7 @@ export function readCursorFile(file: string): number | undefined {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new IoError(file, err);
   }
   const trimmed = text.trim();
   // An empty file is what `touch` leaves: start live, as with no file.
@@ -62,10 +63,11 @@ export function cursorRecord(cursor: number, host?: string): CursorRecord {
 
 /** Saves the cursor atomically: a reader sees the old file or the new one, never half of one. */
 export async function saveCursorFile(file: string, cursor: number, host?: string): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
+  // A few dozen bytes: written synchronously, with the same checks as every other state file.
+  writeFileAtomicSync(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
 }
 
 /** Same as saveCursorFile, synchronously, for the exit path. */
 export function saveCursorFileSync(file: string, cursor: number, host?: string): void {
-  writeFileAtomic.sync(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
+  writeFileAtomicSync(file, JSON.stringify(cursorRecord(cursor, host)) + '\n');
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT_OK, fail, usageError, type ToolSpec } from '../cli/tool.js';
 import { oneLine } from '../cli/rejects.js';
+import { describeError } from '../io/io-error.js';
 import { readCursorFile } from './cursor-file.js';
 import { followJetstream } from './follow.js';
 import { settingsFromArgs, type JetstreamArgs } from './options.js';
@@ -46,7 +47,7 @@ export function runJetstream(spec: ToolSpec, args: JetstreamArgs): void {
       follower.saveNow();
       process.exit(EXIT_OK);
     }
-    fail(spec.name, `stdout: ${err.message}`);
+    fail(spec.name, `stdout: ${describeError(err)}`);
   });
   let finishing = false;
   const finish = async (): Promise<void> => {
@@ -60,7 +61,7 @@ export function runJetstream(spec: ToolSpec, args: JetstreamArgs): void {
     }
     process.exit(EXIT_OK);
   };
-  // Stay subscribed (on, not once): write-file-atomic's signal-exit re-raises a signal that has no other listener.
+  // Stay subscribed (on, not once): a second signal while stopping must not kill the run before the cursor is saved.
   process.on('SIGINT', finish);
   process.on('SIGTERM', finish);
 }

@@ -1,6 +1,7 @@
 import { parseJsonObject } from '../input/json-object.js';
 import { existsSync, readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { describeError } from '../io/io-error.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import type { FlatRow } from '../rows/flatten.js';
 import { plainRow } from '../rows/flat-fast.js';
@@ -43,7 +44,7 @@ export function openStates(metrics: Array<Metric<any>>, params: Params, path?: s
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new StateError(`${path}: cannot read state: ${(err as Error).message}`);
+    throw new StateError(`${path}: cannot read state: ${describeError(err)}`);
   }
   if (json?.format !== FORMAT || json.version !== VERSION || typeof json.metrics !== 'object' || json.metrics === null) {
     throw new StateError(`${path}: not a ${FORMAT} file of version ${VERSION}`);
@@ -70,9 +71,10 @@ export function saveStates(states: Map<Metric<any>, unknown>, path: string): voi
   const metrics: Record<string, unknown> = {};
   for (const [m, s] of states) metrics[m.name] = m.save(s);
   try {
-    writeFileAtomic.sync(path, JSON.stringify({ format: FORMAT, version: VERSION, metrics }) + '\n');
+    writeFileAtomicSync(path, JSON.stringify({ format: FORMAT, version: VERSION, metrics }) + '\n');
   } catch (err) {
-    throw new StateError(`${path}: cannot save state: ${(err as Error).message}`);
+    // The IoError names the path and the cause.
+    throw new StateError((err as Error).message);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { openSegment } from '../spool/segments.js';
 import type { Metric } from '../metrics/metric.js';
 import { LineSplitter, type LineRef } from '../input/split-lines.js';
 import type { BskyEvent } from '../events/event.js';
@@ -53,7 +53,7 @@ export async function foldSegment(
     bad: (reason, ref, raw) => reject(ref, reason, raw),
     spill: () => undefined,
   });
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) splitter.push(chunk as Buffer);
+  for await (const chunk of openSegment(path)) splitter.push(chunk as Buffer);
   splitter.end();
   return counts;
 }

@@ -1,7 +1,9 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { TEMP_FILE, writeFileAtomicSync } from '../io/atomic-write.js';
+import { IoError, isSystemError } from '../io/io-error.js';
+import { makeDir } from '../io/make-dir.js';
 import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
 import { archiveDays, archiveSegment, listSegments } from '../spool/segments.js';
@@ -49,7 +51,7 @@ export interface RollupSummary {
  * Returns null when another run holds the lock.
  */
 export async function rollup(opts: RollupOptions): Promise<RollupSummary | null> {
-  for (const dir of [opts.spool, opts.stateDir, opts.metricsDir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [opts.spool, opts.stateDir, opts.metricsDir]) makeDir(dir);
   let release: () => Promise<void>;
   let compromised: Error | null = null;
   try {
@@ -83,7 +85,10 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     let newest = saved.newest;
     for (const name of fresh) {
       check('fold');
-      const counts = await foldSegment(join(opts.spool, name), name, states, reject);
+      const counts = await foldSegment(join(opts.spool, name), name, states, reject).catch((err: unknown) => {
+        // A read error (a folder named like a segment: EISDIR) names the segment.
+        throw isSystemError(err) ? new IoError(join(opts.spool, name), err) : err;
+      });
       events += counts.events;
       if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
     }
@@ -101,7 +106,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     writeState(statePath, next);
     check('csv');
     for (const m of opts.metrics) {
-      writeFileAtomic.sync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true), { fsync: true });
+      writeFileAtomicSync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true));
     }
     if (!opts.quiet) for (const m of opts.metrics) for (const w of m.warnings?.(states.get(m)) ?? []) process.stderr.write(`periodic: ${m.name}: ${w}\n`);
     check('archive');
@@ -118,9 +123,9 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
   }
 }
 
-/** Deletes the temporary files of atomic writes that a killed run left (write-file-atomic names them FILE.NUMBER). */
+/** Deletes the temporary files of atomic writes that a killed run left (FILE.NUMBER from write-file-atomic in older versions). */
 function removeLeftovers(...dirs: string[]): void {
-  for (const dir of dirs) for (const f of readdirSync(dir)) if (/\.(csv|json)\.\d+$/.test(f)) rmSync(join(dir, f), { force: true });
+  for (const dir of dirs) for (const f of readdirSync(dir)) if (/\.(csv|json)\.\d+$/.test(f) || TEMP_FILE.test(f)) rmSync(join(dir, f), { force: true });
 }
 
 /** Deletes archive day folders older than `days` days. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
-import type { Metric, Params, SavedState } from '../metrics/metric.js';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { IoError } from '../io/io-error.js';
+import { StateError, type Metric, type Params, type SavedState } from '../metrics/metric.js';
 
 /** What periodic keeps between runs, in one file replaced atomically: metrics and bookkeeping change together. */
 export interface PeriodicState {
@@ -19,14 +20,25 @@ export const EMPTY: PeriodicState = { version: 1, folded: [], segments: 0, event
 /** Reads the state file, or the empty state when there is none yet. */
 export function readState(path: string): PeriodicState {
   if (!existsSync(path)) return structuredClone(EMPTY);
-  const state = JSON.parse(readFileSync(path, 'utf8')) as PeriodicState;
-  if (state.version !== 1 || !Array.isArray(state.folded)) throw new Error(`${path}: not a periodic state file (version ${String(state.version)})`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new IoError(path, err);
+  }
+  let state: PeriodicState;
+  try {
+    state = JSON.parse(text) as PeriodicState;
+  } catch (err) {
+    throw new StateError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  if (state?.version !== 1 || !Array.isArray(state.folded)) throw new StateError(`${path}: not a periodic state file (version ${String(state?.version)})`);
   return state;
 }
 
-/** Replaces the state file atomically (temporary file, fsync, rename). */
+/** Replaces the state file atomically (temporary file, every byte checked, fsync, rename, fsync of the folder). */
 export function writeState(path: string, state: PeriodicState): void {
-  writeFileAtomic.sync(path, JSON.stringify(state) + '\n', { fsync: true });
+  writeFileAtomicSync(path, JSON.stringify(state) + '\n');
 }
 
 /** Live metric states from a saved state, or new ones for metrics it lacks. */

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
 import { Rejects, StrictStop, oneLine } from '../cli/rejects.js';
+import { IoError, describeError } from '../io/io-error.js';
 import { drawChart, type ChartOptions } from './chart.js';
 import { readTable, type ReadOptions } from './read-table.js';
 
@@ -32,7 +33,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
       buf = source === '-' ? await readStdin() : readFileSync(source);
       if (buf.length > MAX_INPUT) throw new Error(`too large to chart (${buf.length} bytes; limit ${MAX_INPUT})`);
     } catch (err) {
-      process.stderr.write(`${tool}: ${oneLine(`${name}: ${(err as Error).message}`, 400)}\n`);
+      process.stderr.write(`${tool}: ${oneLine(`${name}: ${describeError(err)}`, 400)}\n`);
       failed = true;
       continue;
     }
@@ -66,7 +67,7 @@ function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (err) => {
       if ((err as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') process.exit(EXIT_OK);
-      if (err) reject(err);
+      if (err) reject(new IoError('stdout', err));
       else resolve();
     });
   });

@@ -1,11 +1,11 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Dedupe } from '../events/dedupe.js';
 import { identityOf } from '../events/parse-region.js';
 import type { BskyEvent } from '../events/event.js';
 import { wallMicros } from '../time.js';
-import { archiveDays, listSegments } from './segments.js';
+import { archiveDays, listSegments, openSegment } from './segments.js';
 
 /**
  * Rebuilds the dedupe memory of a restarted spooler from what it published
@@ -24,7 +24,7 @@ export async function seedDedupe(spool: string, windowUs: number): Promise<{ ded
   for (const path of paths) {
     if (!existsSync(path)) continue;
     let oldest = Infinity;
-    for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    for await (const line of createInterface({ input: openSegment(path), crlfDelay: Infinity })) {
       try {
         const e = JSON.parse(line) as BskyEvent;
         if (typeof e.time !== 'string' || typeof e.did !== 'string') continue;

@@ -1,5 +1,8 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, fstatSync } from 'node:fs';
+import {
+  closeSync, constants, createReadStream, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, fstatSync, type ReadStream,
+} from 'node:fs';
 import { join } from 'node:path';
+import { IoError } from '../io/io-error.js';
 
 /**
  * The spool: a folder of published segment files `seg-<UTC time>-<pid>-<seq>.ndjson`,
@@ -58,6 +61,25 @@ export function recoverOrphans(spool: string): string[] {
     published.push(name);
   }
   return published;
+}
+
+/**
+ * Opens a segment for reading, or throws an IoError naming it when it is not
+ * a regular file (a folder or a FIFO named like a segment): opened without
+ * blocking, so that a FIFO cannot hang the reader, and checked before any read.
+ */
+export function openSegment(path: string): ReadStream {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR: is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw Object.assign(new Error('EINVAL: not a regular file'), { code: 'EINVAL' });
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    throw new IoError(path, err);
+  }
+  return createReadStream('', { fd, highWaterMark: 1 << 16 });
 }
 
 /** Moves a processed segment into the archive's day folder. */

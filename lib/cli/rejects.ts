@@ -17,7 +17,13 @@ export class StrictStop extends Error {}
  */
 export class Rejects {
   count = 0;
+  /** Rejected lines not kept because the file reached its cap. */
+  notKept = 0;
   private fd: number | null;
+  /** The rejects file's size cap in bytes; the line being spilled is dropped once it would cross it. */
+  private readonly cap: number;
+  private dropping = false;
+  private capNoted = false;
   /** The file's size, and where the line being written began (to cut it back). */
   private size = 0;
   private lineStart = 0;
@@ -29,10 +35,11 @@ export class Rejects {
 
   constructor(
     private readonly tool: string,
-    private readonly opts: { quiet?: boolean; strict?: boolean; rejects?: string },
+    private readonly opts: { quiet?: boolean; strict?: boolean; rejects?: string; rejectsCap?: number },
     append = false,
     private readonly diskFull?: DiskFull,
   ) {
+    this.cap = opts.rejectsCap ?? REJECTS_CAP;
     try {
       this.fd = opts.rejects ? openSync(opts.rejects, append ? 'a' : 'w') : null;
       if (this.fd !== null) this.size = fstatSync(this.fd).size;
@@ -48,7 +55,9 @@ export class Rejects {
       if (!this.spilling) this.lineStart = this.size;
       this.spilling = false;
       const bytes = typeof raw === 'string' ? Buffer.from(raw + '\n') : raw === null ? Buffer.from('\n') : Buffer.concat([raw, NEWLINE]);
-      this.write(bytes);
+      if (this.dropping || !this.fits(bytes.length)) this.notKept++;
+      else this.write(bytes);
+      this.dropping = false;
     }
     const message = `${this.tool}: ${escapeControls(ref.source)}:${ref.line}: ${oneLine(reason)}`;
     if (this.opts.strict) throw new StrictStop(message);
@@ -61,7 +70,29 @@ export class Rejects {
     if (this.fd === null) return;
     if (!this.spilling) this.lineStart = this.size;
     this.spilling = true;
-    this.write(bytes);
+    if (this.dropping) return;
+    if (this.fits(bytes.length + 1)) return this.write(bytes);
+    // The line would cross the cap: what of it went in comes out again, so the file holds whole lines.
+    this.dropping = true;
+    if (!this.held.length && this.size > this.lineStart) {
+      try {
+        ftruncateSync(this.fd, this.lineStart);
+        this.size = this.lineStart;
+      } catch (err) {
+        throw new IoError(this.opts.rejects!, err);
+      }
+    }
+  }
+
+  /** Whether n more bytes of the current line keep the file within its cap (never again once it did not); says so once. */
+  private fits(n: number): boolean {
+    // Once a line was kept out, every later one is too: the file is a prefix of the rejects, not a sample.
+    if (!this.capNoted && this.size + n <= this.cap) return true;
+    if (!this.capNoted && !this.opts.quiet) {
+      process.stderr.write(`${this.tool}: ${escapeControls(this.opts.rejects!)}: reached its cap of ${this.cap} bytes (--rejects-cap); later rejected lines are counted, not kept\n`);
+    }
+    this.capNoted = true;
+    return false;
   }
 
   /** Whether some bytes wait for disk space: call drained() before reading more. */
@@ -120,9 +151,17 @@ export class Rejects {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+
+  /** The closing note on what the cap kept out: empty when everything was kept. */
+  capSummary(): string {
+    return this.notKept ? `${this.tool}: ${escapeControls(this.opts.rejects!)}: ${this.notKept} rejected lines not kept (cap ${this.cap} bytes)\n` : '';
+  }
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/** The default cap of a rejects file: an endless bad line must not fill the disk. */
+export const REJECTS_CAP = 100 * 1024 * 1024;
 
 /**
  * Keeps an error message to one short line that is safe on a terminal:

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
 import { parseDuration } from '../time.js';
-import { Rejects, StrictStop, oneLine } from './rejects.js';
+import { REJECTS_CAP, Rejects, StrictStop, oneLine } from './rejects.js';
 import type { DiskFull } from '../io/disk-full.js';
 import { IoError, describeError, errorLine, isSystemError } from '../io/io-error.js';
 
@@ -60,6 +60,7 @@ export interface CommonOptions {
   quiet: boolean;
   strict: boolean;
   rejects?: string;
+  rejectsCap: number;
   maxLine: number;
   files: string[];
 }
@@ -69,7 +70,8 @@ export type Parsed<T> = T & CommonOptions;
 const LINE_OPTIONS: Record<string, OptionSpec> = {
   quiet: { type: 'boolean', describe: 'no per-line errors and no summary on stderr', default: false, alias: 'q' },
   strict: { type: 'boolean', describe: 'stop with status 1 at the first bad line', default: false },
-  rejects: { type: 'string', describe: 'keep every rejected line verbatim in FILE' },
+  rejects: { type: 'string', describe: 'keep every rejected line verbatim in FILE, up to --rejects-cap' },
+  'rejects-cap': { type: 'number', describe: 'the rejects file never grows past this many bytes: whole lines only, later rejects are counted, not kept', default: REJECTS_CAP, integer: true, min: 0 },
   // A line is held and decoded whole: V8 strings stop short of 2^29 characters.
   'max-line': { type: 'number', describe: 'reject lines longer than this many bytes, without holding them', default: 1 << 20, integer: true, min: 1, max: 1 << 28 },
 };
@@ -431,7 +433,7 @@ export async function drive(
     throw err;
   }
   rejects.close();
-  if (!opts.quiet) process.stderr.write(`${spec.name}: ${[...head(), `${rejects.count} rejected`, ...tail()].join(', ')}\n`);
+  if (!opts.quiet) process.stderr.write(`${spec.name}: ${[...head(), `${rejects.count} rejected`, ...tail()].join(', ')}\n${rejects.capSummary()}`);
   return rejects.count;
 }
 

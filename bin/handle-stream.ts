@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fail, parseArgs, usageError, type ToolSpec } from '../lib/cli/tool.js';
 import { checkThreads, runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
-import { recoverOrphans } from '../lib/spool/segments.js';
+import { takeSpool } from '../lib/spool/take-spool.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
 import { inputProgress, statusLine } from '../lib/spool/status-line.js';
@@ -34,12 +34,9 @@ checkThreads(spec.name, opts.threads);
 const rotateMs = (parseDuration(opts.rotateEvery) ?? usageError(spec.name, `--rotate-every: invalid duration '${opts.rotateEvery}'`)) / 1000;
 const dedupeUs = parseDuration(opts.dedupeWindow) ?? usageError(spec.name, `--dedupe-window: invalid duration '${opts.dedupeWindow}'`);
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
-const spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes });
-try {
-  recoverOrphans(opts.spool);
-} catch (err) {
-  fail(spec.name, `${opts.spool}: ${(err as Error).message}`);
-}
+const held = await takeSpool(opts.spool, spec.name).catch((err: Error) => fail(spec.name, err.message.startsWith('spool ') ? err.message : `${opts.spool}: ${err.message}`));
+if (held.kind === 'age') setInterval(() => held.lost() && fail(spec.name, `spool ${opts.spool}: lost its lock (${held.lost()!.message})`), 1000).unref();
+const spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, token: held.token });
 const { dedupe } = await seedDedupe(opts.spool, dedupeUs);
 const counts: ParseCounts = { events: 0, duplicates: 0 };
 const stop = new AbortController();
@@ -57,3 +54,4 @@ await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejec
   onChunk: input.add,
 });
 status?.stop();
+await held.release();

@@ -2,13 +2,19 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync,
 import { join } from 'node:path';
 
 /**
- * The spool: a folder of published segment files `seg-<UTC time>-<pid>-<seq>.ndjson`,
+ * The spool: a folder of published segment files `seg-<UTC time>-<token>-<seq>.ndjson`,
  * each holding complete canonical-event lines. A segment being written is a
- * hidden `.open-<pid>-<seq>.ndjson` beside them; publishing is a rename, so a
+ * hidden `.open-<token>-<seq>.ndjson` beside them; publishing is a rename, so a
  * reader lists only whole segments. `archive/YYYY-MM-DD/` holds processed ones.
+ * The token is the writer's random start token (a PID before): a restarted
+ * writer's names never meet a dead one's, even when it got the same PID.
+ * One writer at a time holds `handle-stream.lock` (lib/lock/process-lock.ts).
  */
-export const SEGMENT = /^seg-\d{8}T\d{9}Z-\d+-\d+\.ndjson$/;
-const OPEN = /^\.open-(\d+)-(\d+)\.ndjson$/;
+export const SEGMENT = /^seg-\d{8}T\d{9}Z-[0-9a-z]+-\d+\.ndjson$/;
+const OPEN = /^\.open-([0-9a-z]+)-(\d+)\.ndjson$/;
+
+/** The spool's lock file: the writer holds it for its lifetime. */
+export const SPOOL_LOCK = 'handle-stream.lock';
 
 /** Published segment names in the spool folder, in publishing order. */
 export function listSegments(spool: string): string[] {
@@ -24,26 +30,27 @@ export function archiveDays(spool: string): string[] {
 }
 
 /** The name a segment gets when published now. */
-export function segmentName(pid: number, seq: number, now = new Date()): string {
+export function segmentName(token: string, seq: number, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:.]/g, '').replace('Z', 'Z'); // YYYYMMDDTHHMMSSmmmZ
-  return `seg-${stamp}-${pid}-${String(seq).padStart(6, '0')}.ndjson`;
+  return `seg-${stamp}-${token}-${String(seq).padStart(6, '0')}.ndjson`;
 }
 
 /** The hidden name of a segment still being written. */
-export function openName(pid: number, seq: number): string {
-  return `.open-${pid}-${seq}.ndjson`;
+export function openName(token: string, seq: number): string {
+  return `.open-${token}-${seq}.ndjson`;
 }
 
 /**
- * Publishes what a dead writer left: each open segment of a process that no
- * longer runs is cut back to its last complete line and renamed into place.
- * Returns the names published.
+ * Publishes what dead writers left: each open segment is cut back to its last
+ * complete line and renamed into place. Call it holding the spool lock and
+ * before writing: then no live writer has an open segment, so every one found
+ * is a dead writer's, whatever PID it had. Returns the names published.
  */
 export function recoverOrphans(spool: string): string[] {
   const published: string[] = [];
   for (const f of readdirSync(spool)) {
     const m = OPEN.exec(f);
-    if (!m || alive(+m[1])) continue;
+    if (!m) continue;
     const path = join(spool, f);
     const keep = lastNewline(path);
     if (keep === 0) {
@@ -53,7 +60,7 @@ export function recoverOrphans(spool: string): string[] {
     const fd = openSync(path, 'r+');
     ftruncateSync(fd, keep);
     closeSync(fd);
-    const name = segmentName(+m[1], +m[2]);
+    const name = segmentName(m[1], +m[2]);
     renameSync(path, join(spool, name));
     published.push(name);
   }
@@ -65,15 +72,6 @@ export function archiveSegment(spool: string, name: string, day: string): void {
   const dir = join(spool, 'archive', day);
   mkdirSync(dir, { recursive: true });
   renameSync(join(spool, name), join(dir, name));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Length of the file up to and including its last newline. */

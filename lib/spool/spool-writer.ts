@@ -9,6 +9,8 @@ export interface SpoolOptions {
   rotateMs: number;
   /** Publish as soon as the open segment reaches this many bytes. */
   maxBytes: number;
+  /** The writer's start token (HeldLock.token), in its segment names. */
+  token: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export class SpoolWriter extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     try {
-      if (this.fd === null) this.fd = openSync(join(this.opts.dir, openName(process.pid, this.seq)), 'w');
+      if (this.fd === null) this.fd = openSync(join(this.opts.dir, openName(this.opts.token, this.seq)), 'wx');
       writeSync(this.fd, chunk);
       this.bytes += chunk.length;
       if (this.bytes >= this.opts.maxBytes) this.publish();
@@ -55,13 +57,13 @@ export class SpoolWriter extends Writable {
   /** Closes the open segment and renames it into place; an empty one is removed. */
   publish(): void {
     if (this.fd === null) return;
-    const open = join(this.opts.dir, openName(process.pid, this.seq));
+    const open = join(this.opts.dir, openName(this.opts.token, this.seq));
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = null;
     if (this.bytes === 0) rmSync(open, { force: true });
     else {
-      renameSync(open, join(this.opts.dir, segmentName(process.pid, this.seq)));
+      renameSync(open, join(this.opts.dir, segmentName(this.opts.token, this.seq)));
       this.published++;
     }
     this.seq++;

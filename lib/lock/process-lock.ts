@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -91,6 +91,12 @@ async function ageLock(path: string, me: Holder, staleMs: number): Promise<LockA
   const info = `${dir}.json`;
   let lost: Error | null = null;
   for (let attempt = 0; ; attempt++) {
+    const holder = existsSync(dir) ? readHolder(info) : null;
+    const verdict = holder ? liveness(holder, me) : 'unknown';
+    // A holder we can see alive is never taken over, however old its lock (a stopped or very slow run).
+    if (verdict === 'alive') return { holder: describe(holder) };
+    // One we can see dead is taken over at once; only an unknown one waits out the stale time.
+    if (verdict === 'dead') rmSync(dir, { recursive: true, force: true });
     try {
       const release = await lockfile.lock(dirname(path), {
         lockfilePath: dir, realpath: false, retries: 0, stale: staleMs, update: Math.max(1000, staleMs / 4),
@@ -110,21 +116,21 @@ async function ageLock(path: string, me: Holder, staleMs: number): Promise<LockA
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      const holder = readHolder(info);
-      if (attempt === 0 && holder && provablyDead(holder, me)) {
-        // Its holder is gone: no need to wait out the stale time.
-        rmdirSync(dir, { recursive: false });
-        continue;
-      }
-      return { holder: describe(holder) };
+      // Taken between our look and our try: look once more, at who has it now.
+      if (attempt === 0) continue;
+      return { holder: describe(readHolder(info)) };
     }
   }
 }
 
-/** True only when the holder ran on this boot of this host, in our PID namespace, and its PID is now gone or another process. */
-function provablyDead(h: Holder, me: Holder): boolean {
-  if (h.host !== me.host || !h.boot || h.boot !== me.boot || !h.pidns || h.pidns !== me.pidns || !h.start) return false;
-  return startTicks(h.pid) !== h.start;
+/**
+ * Whether a recorded holder still runs, when that can be proven: only for one
+ * on this boot of this host and in our PID namespace, whose PID is then gone
+ * or another process (start time in /proc/PID/stat) when it is dead.
+ */
+function liveness(h: Holder, me: Holder): 'alive' | 'dead' | 'unknown' {
+  if (h.host !== me.host || !h.boot || h.boot !== me.boot || !h.pidns || h.pidns !== me.pidns || !h.start) return 'unknown';
+  return startTicks(h.pid) === h.start ? 'alive' : 'dead';
 }
 
 function readHolder(path: string): Holder | null {

@@ -4,6 +4,7 @@ import { fail, parseArgs, usageError, type ToolSpec } from '../lib/cli/tool.js';
 import { checkThreads, runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
 import { takeSpool } from '../lib/spool/take-spool.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
+import { skipNote } from '../lib/spool/segments.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
 import { inputProgress, statusLine } from '../lib/spool/status-line.js';
 import { checkZone, parseDuration } from '../lib/time.js';
@@ -37,7 +38,7 @@ if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts
 const held = await takeSpool(opts.spool, spec.name).catch((err: Error) => fail(spec.name, err.message.startsWith('spool ') ? err.message : `${opts.spool}: ${err.message}`));
 if (held.kind === 'age') setInterval(() => held.lost() && fail(spec.name, `spool ${opts.spool}: lost its lock (${held.lost()!.message})`), 1000).unref();
 const spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, token: held.token });
-const { dedupe } = await seedDedupe(opts.spool, dedupeUs);
+const { dedupe } = await seedDedupe(opts.spool, dedupeUs, skipNote(spec.name));
 const counts: ParseCounts = { events: 0, duplicates: 0 };
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop.abort());

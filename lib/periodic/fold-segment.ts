@@ -4,6 +4,7 @@ import { LineSplitter, type LineRef } from '../input/split-lines.js';
 import type { BskyEvent } from '../events/event.js';
 import { flatten } from '../rows/flatten.js';
 import { envelopeRow } from '../rows/envelope.js';
+import { openSegment } from '../spool/segments.js';
 
 export interface FoldCounts {
   events: number;
@@ -53,7 +54,7 @@ export async function foldSegment(
     bad: (reason, ref, raw) => reject(ref, reason, raw),
     spill: () => undefined,
   });
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) splitter.push(chunk as Buffer);
+  for await (const chunk of createReadStream('', { fd: openSegment(path), highWaterMark: 1 << 16 })) splitter.push(chunk as Buffer);
   splitter.end();
   return counts;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
-import { archiveDays, archiveSegment, listSegments } from '../spool/segments.js';
+import { archiveDays, archiveSegment, listSegments, skipNote } from '../spool/segments.js';
 import { foldSegment } from './fold-segment.js';
 import { loadMetrics, readState, writeState } from './state-file.js';
 import type { LineRef } from '../input/split-lines.js';
@@ -69,7 +69,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
     const states = loadMetrics(saved, opts.metrics, opts.params);
-    const listed = listSegments(opts.spool);
+    const listed = listSegments(opts.spool, skipNote('periodic'));
     const done = new Set(saved.folded);
     const fresh = listed.filter((s) => !done.has(s));
     const rejects = new Rejects('periodic', { quiet: opts.quiet, rejects: join(opts.stateDir, 'rejects.ndjson') }, true);

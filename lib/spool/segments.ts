@@ -1,4 +1,4 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, fstatSync } from 'node:fs';
+import { closeSync, constants, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, fstatSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -16,10 +16,43 @@ const OPEN = /^\.open-([0-9a-z]+)-(\d+)\.ndjson$/;
 /** The spool's lock file: the writer holds it for its lifetime. */
 export const SPOOL_LOCK = 'handle-stream.lock';
 
-/** Published segment names in the spool folder, in publishing order. */
-export function listSegments(spool: string): string[] {
+/**
+ * Told of a file named like a segment that is not a regular file: a FIFO
+ * would block its reader (and periodic's lock) forever, so it is skipped.
+ */
+export type SkipNote = (path: string, what: string) => void;
+
+/** A SkipNote that says so on stderr, one line naming the path. */
+export function skipNote(tool: string): SkipNote {
+  return (path, what) => process.stderr.write(`${tool}: ${path}: not a regular file (${what}); skipped\n`);
+}
+
+/** Published segment names in the spool folder, in publishing order; only regular files. */
+export function listSegments(spool: string, skip?: SkipNote): string[] {
   if (!existsSync(spool)) return [];
-  return readdirSync(spool).filter((f) => SEGMENT.test(f)).sort();
+  const names: string[] = [];
+  for (const d of readdirSync(spool, { withFileTypes: true })) if (SEGMENT.test(d.name) && regular(spool, d, skip)) names.push(d.name);
+  return names.sort();
+}
+
+/** Whether a directory entry is a regular file; tells `skip` when it is not. */
+function regular(dir: string, d: Dirent, skip?: SkipNote): boolean {
+  if (d.isFile()) return true;
+  const what = d.isFIFO() ? 'a FIFO' : d.isDirectory() ? 'a directory' : d.isSymbolicLink() ? 'a symbolic link' : d.isSocket() ? 'a socket' : 'a device';
+  skip?.(join(dir, d.name), what);
+  return false;
+}
+
+/**
+ * Opens a segment for reading without ever blocking: O_NONBLOCK (a FIFO
+ * swapped in after listing would otherwise wait for a writer), then a check
+ * that it is a regular file. Returns the descriptor.
+ */
+export function openSegment(path: string): number {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  throw new Error(`${path}: not a regular file`);
 }
 
 /** The archive's day folders, newest first. */
@@ -46,11 +79,12 @@ export function openName(token: string, seq: number): string {
  * before writing: then no live writer has an open segment, so every one found
  * is a dead writer's, whatever PID it had. Returns the names published.
  */
-export function recoverOrphans(spool: string): string[] {
+export function recoverOrphans(spool: string, skip?: SkipNote): string[] {
   const published: string[] = [];
-  for (const f of readdirSync(spool)) {
+  for (const d of readdirSync(spool, { withFileTypes: true })) {
+    const f = d.name;
     const m = OPEN.exec(f);
-    if (!m) continue;
+    if (!m || !regular(spool, d, skip)) continue;
     const path = join(spool, f);
     const keep = lastNewline(path);
     if (keep === 0) {
@@ -76,7 +110,7 @@ export function archiveSegment(spool: string, name: string, day: string): void {
 
 /** Length of the file up to and including its last newline. */
 function lastNewline(path: string): number {
-  const fd = openSync(path, 'r');
+  const fd = openSegment(path);
   try {
     let end = fstatSync(fd).size;
     const buf = Buffer.alloc(64 * 1024);

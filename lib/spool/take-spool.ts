@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { lockProcess, type HeldLock } from '../lock/process-lock.js';
-import { recoverOrphans, SPOOL_LOCK } from './segments.js';
+import { recoverOrphans, skipNote, SPOOL_LOCK } from './segments.js';
 
 /**
  * Makes this process the spool's one writer for its lifetime (a second would
@@ -10,6 +10,6 @@ import { recoverOrphans, SPOOL_LOCK } from './segments.js';
 export async function takeSpool(spool: string, tool: string): Promise<HeldLock> {
   const lock = await lockProcess(join(spool, SPOOL_LOCK), { tool, staleMs: 30_000 });
   if ('holder' in lock) throw new Error(`spool ${spool} is in use by ${lock.holder}`);
-  recoverOrphans(spool);
+  recoverOrphans(spool, skipNote(tool));
   return lock.held;
 }

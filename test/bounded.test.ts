@@ -36,6 +36,8 @@ test('bsky-plot: more rows than a chart takes are refused with one line: bars pa
   const s = bounded('bsky-plot', [join(dir, 'series.csv')]);
   t.equal(s.code, 1);
   t.match(s.stderr, /^bsky-plot: \S+series\.csv: too many rows to chart \(more than 100000\)\n$/);
+  writeFileSync(join(dir, 'series.csv'), series.split('\n').slice(0, 100_001).join('\n') + '\n');
+  t.equal(bounded('bsky-plot', [join(dir, 'series.csv')]).code, 0, '100,000 rows are drawn');
   const bad = ['word,count', ...Array.from({ length: 10_001 }, (_, i) => `w${i},x`)].join('\n') + '\n';
   const b = bounded('bsky-plot', ['-q'], { input: bad });
   t.equal(b.code, 1);

@@ -118,15 +118,15 @@ function readCsv(text: string, opts: ReadOptions): ReadResult {
   });
   if (columns === null) return { table: { labelName: opts.label ?? 'label', valueName: opts.value ?? 'value', points: [], lines }, bad };
   if (error !== undefined) return { error, bad };
-  tooMany(points, bad);
+  tooMany(points, bad, false);
   const names: string[] = columns;
   bad.sort((a, b) => a.line - b.line);
   return { table: { labelName: names[li] ?? 'label', valueName: names[vi] ?? 'value', points, lines }, bad };
 }
 
-/** Throws TooManyRows past either cap; called before each row is kept and once at the end. */
-function tooMany(points: Point[], bad: BadRow[]): void {
-  if (points.length >= MAX_ROWS) throw new TooManyRows();
+/** Throws TooManyRows past either cap; called before each row is kept (`adding`) and once at the end. */
+function tooMany(points: Point[], bad: BadRow[], adding = true): void {
+  if (adding && points.length >= MAX_ROWS) throw new TooManyRows();
   if (bad.length > MAX_BAD) throw new TooManyRows(`more than ${MAX_BAD} bad rows (the first at line ${bad[0].line}: ${bad[0].reason}): not a chart's input`);
 }
 
@@ -157,7 +157,7 @@ function readNdjson(text: string, opts: ReadOptions): ReadResult {
     line++;
     take(raw);
   }
-  tooMany(points, bad);
+  tooMany(points, bad, false);
   function take(raw: string): void {
     const t = raw.replace(/\r$/, '');
     if (!t.trim()) return;

@@ -53,10 +53,14 @@ for (const fallback of [false, true]) {
       run('handle-stream', ['-q', '--rotate-bytes', '100000'], input, { cwd: dir });
       const killed = run('periodic', ['-q'], '', { cwd: dir, env: { ...env, BSKY_CRASH_AT: 'fold' } });
       t.equal(killed.signal, 'SIGKILL', 'killed while folding, holding the lock');
-      // A killed run at a random moment too: whatever it held is freed with it.
-      const child = start('periodic', ['-q'], { cwd: dir, env });
-      setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 300));
-      await new Promise((r) => child.on('close', r));
+      if (!fallback) {
+        // A run killed at a random moment too: the kernel frees whatever it held. (The age lock has a window, between
+        // dropping its record and its directory on release, where a killed run leaves a holder it cannot name: that one
+        // waits out --lock-stale, as documented.)
+        const child = start('periodic', ['-q'], { cwd: dir, env });
+        setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 300));
+        await new Promise((r) => child.on('close', r));
+      }
       const next = run('periodic', [], '', { cwd: dir, env });
       t.equal(next.code, 0, next.stderr);
       t.equal(next.stderr, '', 'no "another run is in progress"');

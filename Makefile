@@ -117,7 +117,12 @@ VERIFY_EVENTS ?= 1000000
 verify-1m: all
 	node dist/test/slow/pipeline-1m.js $(VERIFY_EVENTS)
 
+# Issue 12's memory cases under 150 MB each: handle-stream restarting over 1.2M unfolded events, bsky-plot, bsky-window, periodic with a FIFO (about a minute).
+VERIFY_SPOOL_EVENTS ?= 1200000
+verify-memory: all
+	node dist/test/slow/bounded-memory.js $(VERIFY_SPOOL_EVENTS)
+
 clean:
 	rm -rf dist tmp
 
-.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show systemd cron bench verify-1m clean
+.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show systemd cron bench verify-1m verify-memory clean

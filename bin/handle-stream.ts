@@ -4,8 +4,9 @@ import { durationValue, fail, parseArgs, TIMER_MAX_US, usageError, type ToolSpec
 import { DiskFull } from '../lib/io/disk-full.js';
 import { IoError, describeError } from '../lib/io/io-error.js';
 import { runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
-import { recoverOrphans } from '../lib/spool/segments.js';
+import { takeSpool } from '../lib/spool/take-spool.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
+import { refuseOther } from '../lib/spool/segments.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
 import { inputProgress, statusLine } from '../lib/spool/status-line.js';
 import { DEDUPE_MAX_US } from '../lib/events/dedupe.js';
@@ -42,14 +43,15 @@ const policy = timePolicyFrom(spec.name, opts);
 const retryMs = durationValue(opts.diskRetry)! / 1000;
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
 const diskFull = new DiskFull(spec.name, retryMs);
+const held = await takeSpool(opts.spool, spec.name).catch((err: Error) => fail(spec.name, err instanceof IoError || err.message.startsWith('spool ') ? err.message : `${opts.spool}: ${describeError(err)}`));
+if (held.kind === 'age') setInterval(() => held.lost() && fail(spec.name, `spool ${opts.spool}: lost its lock (${held.lost()!.message})`), 1000).unref();
 let spool: SpoolWriter;
 try {
-  spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, diskFull });
-  recoverOrphans(opts.spool);
+  spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, diskFull, token: held.token });
 } catch (err) {
   fail(spec.name, err instanceof IoError ? err.message : `${opts.spool}: ${describeError(err)}`);
 }
-const { dedupe } = await seedDedupe(opts.spool, dedupeUs);
+const { dedupe } = await seedDedupe(opts.spool, dedupeUs, refuseOther);
 const counts: ParseCounts = { events: 0, duplicates: 0 };
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -75,3 +77,4 @@ await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejec
   onChunk: input.add,
 });
 status?.stop();
+await held.release();

@@ -18,7 +18,7 @@ const spec: ToolSpec = {
     state: { type: 'string', describe: 'state folder', default: './state' },
     metrics: { type: 'string', describe: 'folder of the metrics CSV files', default: './metrics' },
     'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1, integer: true, min: 0, max: 36500 },
-    'lock-stale': { type: 'string', describe: 'a lock this old was left by a killed run and is taken over', default: '30s', duration: true, min: 1_000_000, max: TIMER_MAX_US },
+    'lock-stale': { type: 'string', describe: 'fallback only (no flock, holder on another host): a lock this old is taken over', default: '30s', duration: true, min: 1_000_000, max: TIMER_MAX_US },
     quiet: { type: 'boolean', describe: 'no summary line', default: false, alias: 'q' },
     ...metricOptions,
   },
@@ -43,7 +43,7 @@ try {
     spool: opts.spool, stateDir: opts.state, metricsDir: opts.metrics, metrics: METRICS, params,
     archiveDays: opts.archiveDays, lockStaleMs, quiet: opts.quiet,
   });
-  if (summary === null) process.stderr.write(`periodic: another run is in progress (lock ${opts.state}/periodic.lock); nothing done\n`);
+  if ('busy' in summary) process.stderr.write(`periodic: another run is in progress (${summary.busy}); nothing done\n`);
   else if (!opts.quiet) process.stdout.write(summaryLine(summary, (performance.now() - started) / 1000, Date.now(), opts.spool) + '\n');
 } catch (err) {
   fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : errorLine(err));

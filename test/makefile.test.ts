@@ -123,6 +123,13 @@ test('make verify-1m (on 20,000 events here): the five-tool pipeline equals the 
   t.end();
 });
 
+test('make verify-memory (on 20,000 events here): each of issue 12\'s memory cases stays under 150 MB', (t) => {
+  const r = make('verify-memory VERIFY_SPOOL_EVENTS=20000');
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /20000 events: every case under 150 MB\n$/);
+  t.end();
+});
+
 test('make: cleanup', (t) => {
   cleanup();
   t.end();

@@ -1,9 +1,10 @@
-import { openSegment } from '../spool/segments.js';
+import { createReadStream } from 'node:fs';
 import type { Metric } from '../metrics/metric.js';
 import { LineSplitter, type LineRef } from '../input/split-lines.js';
 import type { BskyEvent } from '../events/event.js';
 import { flatten } from '../rows/flatten.js';
 import { envelopeRow } from '../rows/envelope.js';
+import { openSegment } from '../spool/segments.js';
 
 export interface FoldCounts {
   events: number;
@@ -53,7 +54,7 @@ export async function foldSegment(
     bad: (reason, ref, raw) => reject(ref, reason, raw),
     spill: () => undefined,
   });
-  for await (const chunk of openSegment(path)) splitter.push(chunk as Buffer);
+  for await (const chunk of createReadStream('', { fd: openSegment(path), highWaterMark: 1 << 16 })) splitter.push(chunk as Buffer);
   splitter.end();
   return counts;
 }

@@ -1,16 +1,16 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { TEMP_FILE, writeFileAtomicSync } from '../io/atomic-write.js';
 import { IoError, isSystemError } from '../io/io-error.js';
 import { makeDir } from '../io/make-dir.js';
 import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
-import { archiveDays, archiveSegment, listSegments } from '../spool/segments.js';
+import { archiveDays, archiveSegment, listSegments, refuseOther } from '../spool/segments.js';
 import { foldSegment } from './fold-segment.js';
 import { loadMetrics, readState, writeState } from './state-file.js';
 import type { LineRef } from '../input/split-lines.js';
 import { Rejects } from '../cli/rejects.js';
+import { lockProcess } from '../lock/process-lock.js';
 
 export interface RollupOptions {
   spool: string;
@@ -20,17 +20,23 @@ export interface RollupOptions {
   params: Params;
   /** Processed segments are archived by day; day folders older than this are deleted (0: delete at once). */
   archiveDays: number;
-  /** A lock older than this was left by a killed run and is taken over. */
+  /** Only where the lock's holder cannot be checked (the fallback lock, held from another host): a lock this old is taken over. */
   lockStaleMs: number;
   quiet: boolean;
 }
 
 /**
  * Fault injection for the kill tests: BSKY_CRASH_AT=fold|save|csv|archive
- * makes the run kill itself with SIGKILL when it reaches that step.
+ * makes the run kill itself with SIGKILL when it reaches that step;
+ * BSKY_STOP_AT=step stops it there (SIGSTOP), alive and holding the lock.
  */
 function crashPoint(step: string): void {
   if (process.env.BSKY_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+  if (process.env.BSKY_STOP_AT === step) {
+    // Once: a step met again (fold, per segment) runs on after SIGCONT.
+    delete process.env.BSKY_STOP_AT;
+    process.kill(process.pid, 'SIGSTOP');
+  }
 }
 
 export interface RollupSummary {
@@ -48,27 +54,16 @@ export interface RollupSummary {
  * every CSV atomically, then move the folded segments out of the spool.
  * Killed at any point, the next run neither loses nor double-counts: a
  * segment is counted iff the saved state lists it or moved it out.
- * Returns null when another run holds the lock.
+ * Returns who holds the lock when another run has it.
  */
-export async function rollup(opts: RollupOptions): Promise<RollupSummary | null> {
+export async function rollup(opts: RollupOptions): Promise<RollupSummary | { busy: string }> {
   for (const dir of [opts.spool, opts.stateDir, opts.metricsDir]) makeDir(dir);
-  let release: () => Promise<void>;
-  let compromised: Error | null = null;
-  try {
-    release = await lockfile.lock(opts.stateDir, {
-      lockfilePath: join(opts.stateDir, 'periodic.lock'), realpath: false, retries: 0,
-      stale: opts.lockStaleMs, update: Math.max(1000, opts.lockStaleMs / 4),
-      onCompromised: (err) => {
-        compromised = err;
-      },
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return null;
-    throw err;
-  }
+  const lock = await lockProcess(join(opts.stateDir, 'periodic.lock'), { tool: 'periodic', staleMs: opts.lockStaleMs });
+  if ('holder' in lock) return { busy: lock.holder };
   const check = (name: string): void => {
-    // Another run took the lock over (we stalled past the stale time): stop before writing anything.
-    if (compromised) throw new Error(`lost the lock (${(compromised as Error).message}); nothing written`);
+    // Another run took the age lock over (we stalled past the stale time): stop before writing anything.
+    const lost = lock.held.lost();
+    if (lost) throw new Error(`lost the lock (${lost.message}); nothing written`);
     crashPoint(name);
   };
   try {
@@ -76,7 +71,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
     const states = loadMetrics(saved, opts.metrics, opts.params);
-    const listed = listSegments(opts.spool);
+    const listed = listSegments(opts.spool, refuseOther);
     const done = new Set(saved.folded);
     const fresh = listed.filter((s) => !done.has(s));
     const rejects = new Rejects('periodic', { quiet: opts.quiet, rejects: join(opts.stateDir, 'rejects.ndjson') }, true);
@@ -119,7 +114,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     pruneArchive(opts.spool, opts.archiveDays);
     return { segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest, files: opts.metrics.length };
   } finally {
-    await release().catch(() => undefined);
+    await lock.held.release();
   }
 }
 

@@ -26,12 +26,13 @@ export function drawBars(points: Point[], opts: BarOptions): string[] {
   if (!points.length) return [];
   const labels = points.map((pt) => sanitize(pt.label));
   const values = points.map((pt) => sanitize(pt.text));
-  const valueW = Math.max(...values.map(stringWidth));
+  // Loops, not Math.max(...xs): a spread of a few hundred thousand arguments overflows the stack.
+  const valueW = values.reduce((w, v) => Math.max(w, stringWidth(v)), 0);
   // Labels get at most 40% of the width so that the bars stay readable.
-  const labelW = Math.max(1, Math.min(Math.max(...labels.map(stringWidth)), Math.floor(opts.width * 0.4)));
+  const labelW = Math.max(1, Math.min(labels.reduce((w, l) => Math.max(w, stringWidth(l)), 0), Math.floor(opts.width * 0.4)));
   const area = Math.max(1, opts.width - labelW - 2 - 1 - valueW);
-  const max = Math.max(0, ...points.map((pt) => pt.value));
-  const min = Math.min(0, ...points.map((pt) => pt.value));
+  const max = points.reduce((m, pt) => Math.max(m, pt.value), 0);
+  const min = points.reduce((m, pt) => Math.min(m, pt.value), 0);
   // Whole cells left of zero for negative bars, the rest for positive ones.
   const left = min < 0 ? (max > 0 ? Math.max(1, Math.round((area * -min) / (max - min))) : area) : 0;
   const right = area - left;

@@ -36,6 +36,19 @@ export interface ReadOptions {
 /** What reading an input gives: a table, or a reason the whole input cannot be charted. */
 export type ReadResult = { table: Table; bad: BadRow[]; error?: undefined } | { error: string; bad: BadRow[]; table?: undefined };
 
+/** A chart of more rows than this is refused: memory stays bounded (150 MB with the longest rows MAX_INPUT allows) and no terminal shows more. */
+export const MAX_ROWS = 100_000;
+
+/** More bad rows than this and the input is no chart's (a capture by mistake): stop reading it. */
+export const MAX_BAD = 10_000;
+
+/** Thrown when an input has more rows than a chart takes (MAX_ROWS, or MAX_BARS for bars). */
+export class TooManyRows extends Error {
+  constructor(message = `too many rows to chart (more than ${MAX_ROWS})`) {
+    super(message);
+  }
+}
+
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Parses a number the way a CSV writer wrote it; an error reason when it is not one. */
@@ -62,7 +75,15 @@ function countLines(text: string): number {
 
 function readCsv(text: string, opts: ReadOptions): ReadResult {
   const bad: BadRow[] = [];
-  const records = parse(text, {
+  const lines = countLines(text);
+  let columns: string[] | null = opts.header ? null : ['label', 'value'];
+  let li = 0;
+  let vi = 1;
+  let error: string | undefined;
+  const points: Point[] = [];
+  // Each record becomes a point as it is parsed (on_record returns null, so csv-parse keeps no array of records):
+  // a record with its raw text and info object costs about ten times its point.
+  parse(text, {
     info: true, raw: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: true,
     on_skip: (err, raw) => {
       const r = (raw ?? '').replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
@@ -70,33 +91,43 @@ function readCsv(text: string, opts: ReadOptions): ReadResult {
       bad.push({ line: end - (r.split('\n').length - 1), reason: csvReason(err?.message ?? 'invalid CSV'), raw: r });
       return undefined;
     },
-  }) as unknown as Array<{ record: string[]; info: { lines: number }; raw: string }>;
-  const lines = countLines(text);
-  let columns: string[] = ['label', 'value'];
-  let rows = records;
-  if (opts.header) {
-    if (!records.length) return { table: { labelName: opts.label ?? 'label', valueName: opts.value ?? 'value', points: [], lines }, bad };
-    columns = records[0].record;
-    rows = records.slice(1);
-  }
-  const li = pickColumn(columns, opts.label, 0);
-  const vi = pickColumn(columns, opts.value, 1);
-  if (typeof li === 'string') return { error: `--label: ${li}`, bad };
-  if (typeof vi === 'string') return { error: columns.length < 2 && opts.value === undefined ? `needs two columns, a label and a number; header has ${columns.length}` : `--value: ${vi}`, bad };
-  const points: Point[] = [];
-  for (const { record, info, raw } of rows) {
-    const r = raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
-    const line = info.lines - (r.split('\n').length - 1);
-    if (record.length <= Math.max(li, vi)) {
-      bad.push({ line, reason: `missing value: ${record.length} column${record.length === 1 ? '' : 's'}`, raw: r });
-      continue;
-    }
-    const value = parseValue(record[vi]);
-    if (typeof value === 'string') bad.push({ line, reason: value, raw: r });
-    else points.push({ label: record[li], value, text: record[vi].trim(), line });
-  }
+    on_record: (ext: unknown) => {
+      const { record, info, raw } = ext as { record: string[]; info: { lines: number }; raw: string };
+      if (error !== undefined) return null;
+      if (columns === null) {
+        columns = record;
+        const l = pickColumn(columns, opts.label, 0);
+        const v = pickColumn(columns, opts.value, 1);
+        if (typeof l === 'string') error = `--label: ${l}`;
+        else if (typeof v === 'string') error = columns.length < 2 && opts.value === undefined ? `needs two columns, a label and a number; header has ${columns.length}` : `--value: ${v}`;
+        else [li, vi] = [l, v];
+        return null;
+      }
+      tooMany(points, bad);
+      const r = raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
+      const line = info.lines - (r.split('\n').length - 1);
+      if (record.length <= Math.max(li, vi)) {
+        bad.push({ line, reason: `missing value: ${record.length} column${record.length === 1 ? '' : 's'}`, raw: r });
+        return null;
+      }
+      const value = parseValue(record[vi]);
+      if (typeof value === 'string') bad.push({ line, reason: value, raw: r });
+      else points.push({ label: record[li], value, text: record[vi].trim(), line });
+      return null;
+    },
+  });
+  if (columns === null) return { table: { labelName: opts.label ?? 'label', valueName: opts.value ?? 'value', points: [], lines }, bad };
+  if (error !== undefined) return { error, bad };
+  tooMany(points, bad, false);
+  const names: string[] = columns;
   bad.sort((a, b) => a.line - b.line);
-  return { table: { labelName: columns[li] ?? 'label', valueName: columns[vi] ?? 'value', points, lines }, bad };
+  return { table: { labelName: names[li] ?? 'label', valueName: names[vi] ?? 'value', points, lines }, bad };
+}
+
+/** Throws TooManyRows past either cap; called before each row is kept (`adding`) and once at the end. */
+function tooMany(points: Point[], bad: BadRow[], adding = true): void {
+  if (adding && points.length >= MAX_ROWS) throw new TooManyRows();
+  if (bad.length > MAX_BAD) throw new TooManyRows(`more than ${MAX_BAD} bad rows (the first at line ${bad[0].line}: ${bad[0].reason}): not a chart's input`);
 }
 
 function csvReason(message: string): string {
@@ -114,14 +145,23 @@ function pickColumn(columns: string[], name: string | undefined, fallback: numbe
 function readNdjson(text: string, opts: ReadOptions): ReadResult {
   const bad: BadRow[] = [];
   const points: Point[] = [];
-  const all = text.split('\n');
-  if (all[all.length - 1] === '') all.pop();
   let labelName = opts.label;
   let valueName = opts.value;
-  all.forEach((raw, i) => {
-    const line = i + 1;
+  // Line by line with indexOf, never split('\n'): a string per line of a large input is most of its memory.
+  let line = 0;
+  for (let at = 0; at < text.length;) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl;
+    const raw = text.slice(at, end);
+    at = end + 1;
+    line++;
+    take(raw);
+  }
+  tooMany(points, bad, false);
+  function take(raw: string): void {
     const t = raw.replace(/\r$/, '');
     if (!t.trim()) return;
+    tooMany(points, bad);
     let o: unknown;
     try {
       o = JSON.parse(t);
@@ -153,6 +193,6 @@ function readNdjson(text: string, opts: ReadOptions): ReadResult {
     if (typeof value === 'string') return void bad.push({ line, reason: value, raw: t });
     const l = row[labelName];
     points.push({ label: typeof l === 'string' ? l : JSON.stringify(l), value, text: typeof v === 'string' ? v.trim() : String(v), line });
-  });
-  return { table: { labelName: labelName ?? 'label', valueName: valueName ?? 'value', points, lines: all.length }, bad };
+  }
+  return { table: { labelName: labelName ?? 'label', valueName: valueName ?? 'value', points, lines: line }, bad };
 }

@@ -1,13 +1,13 @@
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
 import { Rejects, StrictStop, oneLine } from '../cli/rejects.js';
 import { IoError, describeError } from '../io/io-error.js';
 import { drawChart, type ChartOptions } from './chart.js';
-import { readTable, type ReadOptions } from './read-table.js';
+import { readTable, TooManyRows, type ReadOptions } from './read-table.js';
 
 /** A chart is drawn from memory: refuse inputs far larger than any metrics file. */
-export const MAX_INPUT = 64 << 20;
+export const MAX_INPUT = 8 << 20;
 
 export interface PlotOptions extends ReadOptions, Omit<ChartOptions, 'title' | 'customTitle'> {
   title?: string;
@@ -28,18 +28,22 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
   let first = true;
   for (const source of sources) {
     const name = source === '-' ? 'stdin' : source;
-    let buf: Buffer;
+    let buf: Buffer | null;
     try {
-      buf = source === '-' ? await readStdin() : readFileSync(source);
-      if (buf.length > MAX_INPUT) throw new Error(`too large to chart (${buf.length} bytes; limit ${MAX_INPUT})`);
+      buf = await readCapped(source === '-' ? process.stdin : createReadStream(source));
     } catch (err) {
       process.stderr.write(`${tool}: ${oneLine(`${name}: ${describeError(err)}`, 400)}\n`);
       failed = true;
       continue;
     }
+    // Endless or huge (/dev/zero, a capture by mistake): stop, as nothing after it would be charted either.
+    if (buf === null) fail(tool, `${name}: too large to chart (more than ${MAX_INPUT} bytes)`);
     try {
-      const text = decode(buf, (line, raw) => rejects.reject({ source: name, line }, 'invalid UTF-8', raw));
+      let text: string | null = decode(buf, (line, raw) => rejects.reject({ source: name, line }, 'invalid UTF-8', raw));
+      // Dropped as soon as used: the input's bytes, its text and its points would otherwise be held together.
+      buf = null;
       const r = readTable(text, opts);
+      text = null;
       for (const b of r.bad) rejects.reject({ source: name, line: b.line }, b.reason, b.raw);
       if (r.error !== undefined) {
         process.stderr.write(`${tool}: ${oneLine(`${name}: ${r.error}`, 400)}\n`);
@@ -54,6 +58,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
     } catch (err) {
       rejects.close();
       if (err instanceof StrictStop) fail(tool, err.message.slice(tool.length + 2) + ' (--strict)');
+      if (err instanceof TooManyRows) fail(tool, `${name}: ${err.message}`);
       throw err;
     }
   }
@@ -73,13 +78,17 @@ function write(text: string): Promise<void> {
   });
 }
 
-async function readStdin(): Promise<Buffer> {
+/** Reads a whole input, checking the size as it comes: null as soon as it passes MAX_INPUT (never held whole). */
+async function readCapped(input: NodeJS.ReadableStream & { destroy(): void }): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk as Buffer);
+  for await (const chunk of input) {
     size += (chunk as Buffer).length;
-    if (size > MAX_INPUT) break;
+    if (size > MAX_INPUT) {
+      input.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }

@@ -115,8 +115,8 @@ function columnGrid(values: number[], height: number): string[] {
 }
 
 function lineBounds(values: number[], height: number): Bounds & { lo: number; hi: number } {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = values.reduce((m, v) => Math.min(m, v), Infinity);
+  const hi = values.reduce((m, v) => Math.max(m, v), -Infinity);
   return { lo, hi, labels: [{ row: 0, text: formatNumber(hi) }, { row: height - 1, text: formatNumber(lo) }] };
 }
 

@@ -26,7 +26,7 @@ export function aggregate(values: number[], k: number, how: Aggregate): number[]
   const out: number[] = [];
   for (let i = 0; i < values.length; i += k) {
     const run = values.slice(i, i + k);
-    if (how === 'max') out.push(Math.max(...run));
+    if (how === 'max') out.push(run.reduce((m, v) => Math.max(m, v), -Infinity));
     else {
       const sum = run.reduce((a, b) => a + b, 0);
       out.push(how === 'sum' ? sum : sum / run.length);

@@ -15,6 +15,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** Wait out a full disk (retrying) instead of failing. */
   diskFull?: DiskFull;
+  /** The writer's start token (HeldLock.token), in its segment names. */
+  token: string;
 }
 
 /**
@@ -77,7 +79,7 @@ export class SpoolWriter extends Writable {
 
   /** Writes a chunk whole at the end of the open segment, or leaves the segment as it was and throws. */
   private append(chunk: Buffer): void {
-    if (this.fd === null) this.fd = openSync(this.openPath(), 'w');
+    if (this.fd === null) this.fd = openSync(this.openPath(), 'wx');
     try {
       writeAllSync(this.fd, chunk, this.bytes);
     } catch (err) {
@@ -106,7 +108,7 @@ export class SpoolWriter extends Writable {
   }
 
   private openPath(): string {
-    return join(this.opts.dir, openName(process.pid, this.seq));
+    return join(this.opts.dir, openName(this.opts.token, this.seq));
   }
 
   /** Closes the open segment and renames it into place; an empty one is removed. */
@@ -119,7 +121,7 @@ export class SpoolWriter extends Writable {
       this.fd = null;
       if (this.bytes === 0) rmSync(open, { force: true });
       else {
-        renameSync(open, join(this.opts.dir, segmentName(process.pid, this.seq)));
+        renameSync(open, join(this.opts.dir, segmentName(this.opts.token, this.seq)));
         this.published++;
       }
     } catch (err) {

@@ -16,6 +16,13 @@ export interface WindowArgs {
 
 const SECOND_US = 1_000_000;
 
+/**
+ * Each row counts in --size / --hop windows, each open and held until it
+ * closes: beyond this many, memory and time per row are unbounded in
+ * practice (1000000d by 1s is 86 billion windows). 1d by 10s is 8,640.
+ */
+export const MAX_WINDOWS_PER_ROW = 10_000;
+
 /** Checks and converts the command-line options; returns a usage error message or the options. */
 export function windowOptions(a: WindowArgs): WindowLinesOptions | string {
   const sizeUs = parseDuration(a.size);
@@ -25,6 +32,8 @@ export function windowOptions(a: WindowArgs): WindowLinesOptions | string {
   if (hopUs === undefined) return `--hop: invalid duration '${a.hop}' (e.g. 1m, 30s)`;
   if (hopUs % SECOND_US) return `--hop: '${a.hop}' is not a whole number of seconds`;
   if (hopUs > sizeUs) return `--hop ${a.hop} is longer than --size ${a.size}: rows between windows would count nowhere`;
+  const perRow = Math.ceil(sizeUs / hopUs);
+  if (perRow > MAX_WINDOWS_PER_ROW) return `--size ${a.size} with --hop ${a.hop} puts every row in ${perRow} windows (at most ${MAX_WINDOWS_PER_ROW}): use a longer --hop or a shorter --size`;
   const latenessUs = /^\s*0+(\.0*)?[a-z]*\s*$/.test(a.lateness) ? 0 : parseDuration(a.lateness);
   if (latenessUs === undefined) return `--lateness: invalid duration '${a.lateness}' (e.g. 10s, 0)`;
   if (a.distinct !== undefined && a.count) return '--count and --distinct exclude each other';

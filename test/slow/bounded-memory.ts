@@ -1,0 +1,61 @@
+// `make verify-memory`: the cases issue 12 found unbounded, each measured
+// with /usr/bin/time and held under 150 MB of peak RSS: handle-stream
+// restarting over a spool of unfolded events (default 1.2 million, 20 minutes
+// at 1,000/s) and still knowing them, bsky-plot on endless and on the largest
+// inputs it takes, bsky-window with absurd --size/--hop, periodic with a FIFO
+// in the spool, then folding the whole spool. Too slow for `make test` at full size (about a minute).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+
+const events = Number(process.argv[2] ?? 1_200_000);
+const dir = join(ROOT, 'tmp', 'verify-memory');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+const LIMIT_MB = 150;
+let failed = 0;
+
+/** Runs a command line with bin/ on PATH; returns its exit status, stderr and the peak RSS (MB) of the measured tool. */
+function measure(label: string, cmd: string, expect: { code: number; stderr?: RegExp }): void {
+  const rss = join(dir, 'rss');
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', cmd.replace('TIME', `/usr/bin/time -f %M -o ${rss} timeout -s KILL 120`)], {
+    cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` },
+  });
+  const mb = Number(spawnSync('tail', ['-n1', rss], { encoding: 'utf8' }).stdout.trim()) / 1024;
+  const ok = mb < LIMIT_MB && r.status === expect.code && (!expect.stderr || expect.stderr.test(r.stderr));
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok' : 'FAILED'}: ${label}: peak RSS ${mb.toFixed(0)} MB, exit ${r.status}${ok ? '' : `\n${r.stderr.trim()}`}`);
+}
+
+const sh = (cmd: string): void => {
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', cmd], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` } });
+  if (r.status !== 0) throw new Error(`${cmd}\n${r.stderr}`);
+};
+
+sh(`bsky-gen -q --events ${events} --seed 41 --rate 1000 --bad-rate 0 --dup-rate 0 > capture.ndjson`);
+sh('handle-stream -q --spool spool < capture.ndjson');
+sh('tail -n 1000 capture.ndjson > redelivery.ndjson');
+measure(`handle-stream restarting over ${events} unfolded events, a redelivery of the last 1,000 all known`,
+  'TIME handle-stream --spool spool < redelivery.ndjson', { code: 0, stderr: /1000 lines, 0 events, 1000 duplicates/ });
+
+const t0 = Date.UTC(2025, 0, 1);
+const rows = (n: number, row: (i: number) => string): string => Array.from({ length: n }, (_, i) => row(i)).join('\n') + '\n';
+writeFileSync(join(dir, 'series.csv'), 'time,likes\n' + rows(100_000, (i) => `${new Date(t0 + i * 60_000).toISOString().slice(0, 16).replace('T', ' ')}:00,${i % 997}`));
+writeFileSync(join(dir, 'wide.csv'), 'word,count\n' + rows(99_990, (i) => `w${String(i).padStart(70, 'x')},${i}`));
+writeFileSync(join(dir, 'bars.csv'), 'word,count\n' + rows(9_990, (i) => `w${String(i).padStart(800, 'x')},${i}`));
+writeFileSync(join(dir, 'wide.ndjson'), rows(99_990, (i) => JSON.stringify({ word: `w${String(i).padStart(55, 'x')}`, count: i })));
+measure('bsky-plot /dev/zero', 'TIME bsky-plot /dev/zero', { code: 1, stderr: /^bsky-plot: \/dev\/zero: too large to chart/ });
+measure('bsky-plot, 100,000 minutes (the most rows it takes)', 'TIME bsky-plot series.csv > /dev/null', { code: 0 });
+measure('bsky-plot --type columns, 100,000 rows of 80-byte labels (8 MB, the largest input)', 'TIME bsky-plot --type columns wide.csv > /dev/null', { code: 0 });
+measure('bsky-plot --type line, 100,000 NDJSON rows (8 MB)', 'TIME bsky-plot --type line wide.ndjson > /dev/null', { code: 0 });
+measure('bsky-plot, 10,000 bars of 800-byte labels (8 MB)', 'TIME bsky-plot bars.csv > /dev/null', { code: 0 });
+measure('bsky-window --size 1000000d --hop 1s', 'TIME bsky-window --size 1000000d --hop 1s < /dev/null', { code: 2, stderr: /--size 1000000d with --hop 1s/ });
+sh('mkfifo spool/seg-20250101T000000000Z-1-000001.ndjson');
+measure('periodic with a FIFO named like a segment: refused at once', 'TIME periodic -q --spool spool --state state --metrics metrics --archive-days 0',
+  { code: 1, stderr: /EINVAL: not a regular file \(a FIFO\)/ });
+sh('rm spool/seg-20250101T000000000Z-1-000001.ndjson');
+measure('periodic folding the spool above', 'TIME periodic -q --spool spool --state state --metrics metrics --archive-days 0', { code: 0 });
+rmSync(dir, { recursive: true, force: true });
+console.log(`${events} events: ${failed === 0 ? `every case under ${LIMIT_MB} MB` : `${failed} failures`}`);
+process.exit(failed === 0 ? 0 : 1);

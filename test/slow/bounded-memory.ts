@@ -56,6 +56,11 @@ measure('periodic with a FIFO named like a segment: refused at once', 'TIME peri
   { code: 1, stderr: /EINVAL: not a regular file \(a FIFO\)/ });
 sh('rm spool/seg-20250101T000000000Z-1-000001.ndjson');
 measure('periodic folding the spool above', 'TIME periodic -q --spool spool --state state --metrics metrics --archive-days 0', { code: 0 });
+// A rogue event that got past the time policy (written into a segment by hand): no fill across years, state not poisoned.
+sh(`head -n 1 capture.ndjson | bsky-parse -q | sed -E 's/"time":"[0-9]{4}/"time":"2099/' > spool/seg-20990101T000000000Z-rogue-000001.ndjson`);
+sh('bsky-gen -q --events 60000 --seed 42 --start 2025-03-16T12:30:00 | handle-stream -q --spool spool');
+measure('periodic with an event stamped 2099 in a segment, and 60,000 more', 'TIME periodic -q --spool spool --state state --metrics metrics --archive-days 0', { code: 0 });
+measure('periodic again over that state', 'TIME periodic -q --spool spool --state state --metrics metrics --archive-days 0', { code: 0 });
 rmSync(dir, { recursive: true, force: true });
 console.log(`${events} events: ${failed === 0 ? `every case under ${LIMIT_MB} MB` : `${failed} failures`}`);
 process.exit(failed === 0 ? 0 : 1);

@@ -5,6 +5,7 @@ import { DiskFull } from '../lib/io/disk-full.js';
 import { IoError, describeError } from '../lib/io/io-error.js';
 import { runParse, threadsOption, type ParseCounts } from '../lib/events/parse-stream.js';
 import { takeSpool } from '../lib/spool/take-spool.js';
+import { streamProm, type StreamCounted } from '../lib/ops/stream-prom.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
 import { refuseOther } from '../lib/spool/segments.js';
 import { SpoolWriter } from '../lib/spool/spool-writer.js';
@@ -29,6 +30,7 @@ const spec: ToolSpec = {
     threads: threadsOption('the spool'),
     'disk-retry': { type: 'string', describe: 'on a full disk, hold what was read, stop reading and retry this often', default: '5s', duration: true, min: 1000, max: 3_600_000_000 },
     status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
+    prom: { type: 'string', describe: 'Prometheus text file of counters, rewritten atomically every 5 s and at exit, for node_exporter\'s textfile collector (default: the state folder beside the spool, ./state/handle-stream.prom)' },
   },
   examples: [
     ['./bluesky | handle-stream', 'spool the live firehose into ./spool (rejects in ./spool/rejects.ndjson)'],
@@ -36,7 +38,7 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; diskRetry: string; status: string; threads: number } & TimePolicyArgs>(spec);
+const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; diskRetry: string; status: string; prom?: string; threads: number } & TimePolicyArgs>(spec);
 const rotateMs = durationValue(opts.rotateEvery)! / 1000;
 const dedupeUs = durationValue(opts.dedupeWindow)!;
 const policy = timePolicyFrom(spec.name, opts);
@@ -62,6 +64,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const input = inputProgress(opts.files);
+const live: StreamCounted = { counts, published: () => spool.published, diskFull: () => diskFull.waiting };
+// Beside the spool, where periodic keeps its state: ./spool gives ./state/handle-stream.prom.
+const prom = streamProm(opts.prom ?? join(opts.spool, '..', 'state', 'handle-stream.prom'), live);
 const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(counts, input) : undefined;
 await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejects.ndjson') }, {
   parse: { tz: opts.tz, time: opts.time },
@@ -75,6 +80,8 @@ await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejec
   diskFull,
   outputName: opts.spool,
   onChunk: input.add,
+  onRejects: (rejects) => (live.rejects = rejects),
 });
 status?.stop();
+prom.stop();
 await held.release();

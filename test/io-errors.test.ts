@@ -96,7 +96,8 @@ test('periodic: a corrupt state file, a folder or FIFO named like a segment, a r
   const { dir, cleanup } = inputs();
   try {
     const args = ['--spool', 'spool', '--state', 'state', '--metrics', 'metrics'];
-    mkdirSync(join(dir, 'state'));
+    // handle-stream may have made it already, for its counters.
+    mkdirSync(join(dir, 'state'), { recursive: true });
     writeFileSync(join(dir, 'state', 'periodic.json'), '{"version":1,"folded":["seg-');
     let r = run('periodic', args, '', { cwd: dir });
     t.equal(r.code, 1);

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:f
 import type { LineRef } from '../input/split-lines.js';
 import type { DiskFull } from '../io/disk-full.js';
 import { IoError, isDiskFull } from '../io/io-error.js';
+import { reasonKind } from '../ops/prom.js';
 
 /** Raised under --strict at the first bad line. */
 export class StrictStop extends Error {}
@@ -19,6 +20,8 @@ export class Rejects {
   count = 0;
   /** Rejected lines not kept because the file reached its cap. */
   notKept = 0;
+  /** Rejected lines by kind of reason (reasonKind), for the Prometheus counters. */
+  readonly byReason = new Map<string, number>();
   private fd: number | null;
   /** The rejects file's size cap in bytes; the line being spilled is dropped once it would cross it. */
   private readonly cap: number;
@@ -51,6 +54,8 @@ export class Rejects {
   /** Records one rejected line; raw is null when its bytes were already streamed with spill(). */
   reject(ref: LineRef, reason: string, raw: string | Buffer | null): void {
     this.count++;
+    const kind = reasonKind(reason);
+    this.byReason.set(kind, (this.byReason.get(kind) ?? 0) + 1);
     if (this.fd !== null) {
       if (!this.spilling) this.lineStart = this.size;
       this.spilling = false;

@@ -260,6 +260,8 @@ export function quietOnBrokenPipe(): void {
 export interface RunOptions {
   /** Default: stdout. */
   output?: NodeJS.WritableStream;
+  /** Told the run's Rejects once made (handle-stream reads its counts by reason for Prometheus). */
+  onRejects?: (rejects: Rejects) => void;
   /** Aborting stops reading at the next chunk; what was read is still handled and written. */
   signal?: AbortSignal;
   /** Append to the rejects file instead of replacing it (a long-running spooler). */
@@ -414,6 +416,7 @@ export async function drive(
   } catch (err) {
     fail(spec.name, `--rejects ${(err as Error).message}`);
   }
+  run.onRejects?.(rejects);
   let outputError: unknown = null;
   output.once('error', (err) => {
     outputError = err;

@@ -43,6 +43,10 @@ export interface RollupSummary {
   segments: number;
   events: number;
   rejected: number;
+  /** Over the life of the state: for the Prometheus counters. */
+  totals?: { segments: number; rejected: number; rejectedBy: Record<string, number>; late: number };
+  /** Rows of each metrics file written. */
+  rows?: Record<string, number>;
   totalEvents: number;
   newest: string | null;
   files: number;
@@ -95,6 +99,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       segments: saved.segments + fresh.length,
       events: saved.events + events,
       rejected: saved.rejected + rejects.count,
+      rejectedBy: addCounts(saved.rejectedBy ?? {}, rejects.byReason),
       newest,
       metrics: Object.fromEntries(opts.metrics.map((m) => [m.name, m.save(states.get(m))])),
     };
@@ -112,10 +117,28 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       crashPoint('archive-mid');
     }
     pruneArchive(opts.spool, opts.archiveDays);
-    return { segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest, files: opts.metrics.length };
+    return {
+      segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest, files: opts.metrics.length,
+      totals: { segments: next.segments, rejected: next.rejected, rejectedBy: next.rejectedBy, late: lateOf(next.metrics) },
+      rows: Object.fromEntries(opts.metrics.map((m) => [m.file(opts.params), m.result(states.get(m)).length])),
+    };
   } finally {
     await lock.held.release();
   }
+}
+
+/** Adds this run's counts by key to the saved ones. */
+function addCounts(saved: Record<string, number>, run: Map<string, number>): Record<string, number> {
+  const out = { ...saved };
+  for (const [k, n] of run) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
+/** Late events counted by the metrics that have a lateness (fast-likers), over the life of the state. */
+function lateOf(metrics: Record<string, unknown>): number {
+  let late = 0;
+  for (const m of Object.values(metrics)) if (typeof (m as { late?: unknown })?.late === 'number') late += (m as { late: number }).late;
+  return late;
 }
 
 /** Deletes the temporary files of atomic writes that a killed run left (FILE.NUMBER from write-file-atomic in older versions). */

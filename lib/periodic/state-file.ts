@@ -11,6 +11,8 @@ export interface PeriodicState {
   segments: number;
   events: number;
   rejected: number;
+  /** Rejected lines by kind of reason, over the life of the state (absent in states of older versions). */
+  rejectedBy?: Record<string, number>;
   newest: string | null;
   metrics: Record<string, SavedState>;
 }

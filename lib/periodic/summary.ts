@@ -22,3 +22,15 @@ export function summaryLine(s: RollupSummary, seconds: number, now = Date.now(),
   if (s.totalEvents === 0 && s.segments === 0) parts.push(`no segments in ${spool}: is handle-stream writing here?`);
   return `periodic: ${parts.join(', ')}`;
 }
+
+/**
+ * The stall alarm of `--max-age`: one line when the newest event folded so far
+ * is older than maxAgeUs (a zone-less time read on the local clock, as it was
+ * written), or when nothing was ever folded; null when the data is fresh.
+ */
+export function staleLine(s: RollupSummary, maxAgeUs: number, limit: string, now = Date.now()): string | null {
+  if (!s.newest) return `periodic: stale: no event was ever folded (--max-age ${limit})`;
+  const ageS = (now - instantMs(s.newest)) / 1000;
+  if (ageS * 1e6 <= maxAgeUs) return null;
+  return `periodic: stale: the newest event folded, ${s.newest}, is ${humanSeconds(ageS)} old (--max-age ${limit})`;
+}

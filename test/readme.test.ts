@@ -1,6 +1,6 @@
 import test from 'tape';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, ROOT, tempDir } from './helpers.js';
 
@@ -50,8 +50,21 @@ const list = commands('README.md');
 // The man pages' prose (man/src/*.md) shows commands too: they run the same way.
 const PAGES = readdirSync(join(ROOT, 'man', 'src')).filter((f) => f.endsWith('.md')).sort().map((f) => `man/src/${f}`);
 
+test('README: short (at most 250 lines), opening with the reviewers\' commands, then make demo and make test', (t) => {
+  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  t.ok(text.split('\n').length <= 250, `${text.split('\n').length} lines`);
+  const at = (s: string): number => text.indexOf(s);
+  t.ok(at('./bluesky | ./handle-stream') > 0 && at('watch -n 30 ./periodic') > 0, 'the reviewers\' commands, verbatim');
+  t.ok(at('watch -n 30 ./periodic') < at('make demo') && at('make demo') < at('make test'), 'in that order');
+  for (const link of text.match(/\]\((docs\/[^)]+|BENCHMARKS\.md)\)/g) ?? []) {
+    const file = link.slice(2, -1);
+    t.ok(existsSync(join(ROOT, file)), `${file} exists`);
+  }
+  t.end();
+});
+
 test('README: the commands it shows are found', (t) => {
-  t.ok(list.length >= 10, `${list.length} commands`);
+  t.ok(list.length >= 5, `${list.length} commands`);
   t.end();
 });
 

@@ -19,16 +19,20 @@ const spec: ToolSpec = {
     metrics: { type: 'string', describe: 'folder of the metrics CSV files', default: './metrics' },
     'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1 },
     'lock-stale': { type: 'string', describe: 'a lock this old was left by a killed run and is taken over', default: '30s' },
+    lake: { type: 'string', describe: 'folder of the Parquet lake every folded event goes to (docs/LAKE.md); --no-lake: none', default: './lake' },
+    rebuild: { type: 'boolean', describe: 'recompute the state and CSVs from the lake alone (after changing --keyword, --min-likes, --within...)', default: false },
     quiet: { type: 'boolean', describe: 'no summary line', default: false, alias: 'q' },
     ...metricOptions,
   },
   examples: [
     ['watch -n 30 periodic', 'refresh the metrics every 30 seconds'],
     ['* * * * * cd /data/bsky && bin/periodic >> periodic.log 2>&1', 'a crontab line, every minute'],
+    ['periodic --rebuild --keyword rust', 'the metrics again from the lake, with another keyword'],
   ],
 };
 
-const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays: number; lockStale: string; quiet: boolean }>(spec);
+const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays: number; lockStale: string; quiet: boolean; lake: string | false; rebuild: boolean }>(spec);
+if (opts.lake === '') usageError(spec.name, '--lake: empty folder name (--no-lake: no lake)');
 if (opts.files.length) usageError(spec.name, `unexpected argument '${opts.files[0]}'`);
 const lockStaleMs = (parseDuration(opts.lockStale) ?? usageError(spec.name, `--lock-stale: invalid duration '${opts.lockStale}'`)) / 1000;
 let params;
@@ -42,9 +46,10 @@ try {
   const summary = await rollup({
     spool: opts.spool, stateDir: opts.state, metricsDir: opts.metrics, metrics: METRICS, params,
     archiveDays: opts.archiveDays, lockStaleMs, quiet: opts.quiet,
+    ...(opts.lake === false ? {} : { lake: { dir: opts.lake } }), rebuild: opts.rebuild,
   });
   if (summary === null) process.stderr.write(`periodic: another run is in progress (lock ${opts.state}/periodic.lock); nothing done\n`);
   else if (!opts.quiet) process.stdout.write(summaryLine(summary, (performance.now() - started) / 1000, Date.now(), opts.spool) + '\n');
 } catch (err) {
-  fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : (err as Error).message);
+  fail(spec.name, err instanceof StateError ? `${err.message}; run periodic --rebuild to recompute from the lake, or move ${opts.state} away to start afresh` : (err as Error).message);
 }

@@ -9,7 +9,7 @@ import { ENV, ROOT, RUN_TIMEOUT_MS, sh, tempDir } from './helpers.js';
 const TOOLS = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin as Record<string, string>);
 const csvs = (metrics: string): Record<string, string> => Object.fromEntries(readdirSync(metrics).sort().map((f) => [f, readFileSync(join(metrics, f), 'utf8')]));
 
-test('./handle-stream and ./periodic in the repository root are the main job, with ./spool, ./state, ./metrics under the current folder', (t) => {
+test('./handle-stream and ./periodic in the repository root are the main job, with ./spool, ./state, ./metrics, ./lake under the current folder', (t) => {
   const { dir, cleanup } = tempDir();
   for (const f of ['handle-stream', 'periodic']) t.ok(statSync(join(ROOT, f)).mode & 0o111, `./${f} is executable`);
   mkdirSync(join(dir, 'root'));
@@ -18,7 +18,7 @@ test('./handle-stream and ./periodic in the repository root are the main job, wi
   t.equal(root.code, 0, root.stderr);
   t.match(root.stdout, /^periodic: 1 new segments, 20000 events in/);
   t.equal(sh(`bsky-gen -q --events 20000 --seed 4 | ${ROOT}/bin/handle-stream && ${ROOT}/bin/periodic`, { cwd: join(dir, 'bin') }).code, 0);
-  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['metrics', 'spool', 'state']);
+  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['lake', 'metrics', 'spool', 'state']);
   t.deepEqual(csvs(join(dir, 'root', 'metrics')), csvs(join(dir, 'bin', 'metrics')), 'the same CSVs as bin/handle-stream and bin/periodic');
   cleanup();
   t.end();
@@ -65,7 +65,9 @@ test('npm pack gives a package that npm install -g puts on PATH, and the main jo
   t.ok(existsSync(tarball), tarball);
   const prefix = join(dir, 'prefix');
   // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry only if not.
-  const install = sh(`npm install -g --prefix ${prefix} --prefer-offline --no-audit --no-fund --loglevel=error ${tarball}`);
+  // The machine's CA settings pass through: npm may ask the registry for a package its cache lacks (behind a TLS proxy).
+  const tls = Object.fromEntries(['HOME', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'npm_config_cafile'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  const install = sh(`npm install -g --prefix ${prefix} --prefer-offline --no-audit --no-fund --loglevel=error ${tarball}`, { env: tls });
   t.equal(install.code, 0, install.stderr);
   for (const tool of TOOLS) t.ok(existsSync(join(prefix, 'bin', tool)), `${tool} installed on PATH`);
   // The installed tools only: PATH holds the prefix and the system, not the repository's bin/.
@@ -78,6 +80,10 @@ test('npm pack gives a package that npm install -g puts on PATH, and the main jo
   const installed = spawnSync('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', `command -v periodic && ${job}`], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
   t.equal(installed.status, 0, installed.stderr);
   t.equal(installed.stdout, `${join(prefix, 'bin', 'periodic')}\n`, 'the installed periodic runs');
+  // DuckDB, a native module outside the bundles, installed with the package: the installed bsky-sql answers over the lake periodic wrote.
+  const sql = spawnSync('bash', ['--norc', '--noprofile', '-c', 'bsky-sql -q "SELECT count(*) AS events FROM events"'], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(sql.status, 0, sql.stderr);
+  t.equal(sql.stdout, '{"events":30000}\n', 'the installed bsky-sql reads the lake the installed periodic wrote');
   mkdirSync(join(dir, 'repo'));
   t.equal(sh(job, { cwd: join(dir, 'repo') }).code, 0);
   t.deepEqual(csvs(join(dir, 'work', 'metrics')), csvs(join(dir, 'repo', 'metrics')), 'the same CSVs as the repository\'s tools');

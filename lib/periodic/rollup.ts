@@ -9,6 +9,9 @@ import { foldSegment } from './fold-segment.js';
 import { loadMetrics, readState, writeState } from './state-file.js';
 import type { LineRef } from '../input/split-lines.js';
 import { Rejects } from '../cli/rejects.js';
+import { LakeWriter, type LakeOptions } from '../lake/lake.js';
+import { lakeBytes } from '../lake/layout.js';
+import { lakeStates } from '../lake/rebuild.js';
 
 export interface RollupOptions {
   spool: string;
@@ -21,6 +24,10 @@ export interface RollupOptions {
   /** A lock older than this was left by a killed run and is taken over. */
   lockStaleMs: number;
   quiet: boolean;
+  /** The Parquet lake every folded event goes to (lib/lake); none when undefined. */
+  lake?: LakeOptions;
+  /** Recompute the metric states from the lake instead of loading them (periodic --rebuild). */
+  rebuild?: boolean;
 }
 
 /**
@@ -38,6 +45,8 @@ export interface RollupSummary {
   totalEvents: number;
   newest: string | null;
   files: number;
+  /** Bytes of the lake's files, when there is a lake. */
+  lakeBytes?: number;
 }
 
 /**
@@ -69,11 +78,17 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     if (compromised) throw new Error(`lost the lock (${(compromised as Error).message}); nothing written`);
     crashPoint(name);
   };
+  let lakeCleanup = (): void => undefined;
   try {
     removeLeftovers(opts.metricsDir, opts.stateDir);
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
-    const states = loadMetrics(saved, opts.metrics, opts.params);
+    // Lake hook 1: finish the lake commit a killed run left (idempotent), drop uncommitted staging.
+    const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
+    lakeCleanup = () => lake?.close();
+    lake?.recover(saved.lake);
+    const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params) : undefined;
+    const states = rebuilt?.states ?? loadMetrics(saved, opts.metrics, opts.params);
     const listed = listSegments(opts.spool);
     const done = new Set(saved.folded);
     const fresh = listed.filter((s) => !done.has(s));
@@ -88,6 +103,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
       if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
     }
     rejects.close();
+    // Lake hook 2: the fresh segments' rows staged as Parquet, listed in the state saved below.
+    const journal = lake ? await lake.stage(opts.spool, fresh, saved.lake, newest) : undefined;
     check('save');
     const next = {
       version: 1 as const,
@@ -97,8 +114,12 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
       rejected: saved.rejected + rejects.count,
       newest,
       metrics: Object.fromEntries(opts.metrics.map((m) => [m.name, m.save(states.get(m))])),
+      ...(journal ? { lake: journal } : {}),
+      ...(rebuilt ? { events: rebuilt.events + events, newest: rebuilt.newest !== null && (newest === null || rebuilt.newest > newest) ? rebuilt.newest : newest } : {}),
     };
     writeState(statePath, next);
+    // Lake hook 3: publish what the saved state lists.
+    if (journal) lake!.commit(journal);
     check('csv');
     for (const m of opts.metrics) {
       writeFileAtomic.sync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true), { fsync: true });
@@ -111,8 +132,9 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
       crashPoint('archive-mid');
     }
     pruneArchive(opts.spool, opts.archiveDays);
-    return { segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest, files: opts.metrics.length };
+    return { segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest: next.newest, files: opts.metrics.length, ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir) } : {}) };
   } finally {
+    lakeCleanup();
     await release().catch(() => undefined);
   }
 }

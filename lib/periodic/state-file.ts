@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import type { Metric, Params, SavedState } from '../metrics/metric.js';
+import type { LakeJournal } from '../lake/lake.js';
 
 /** What periodic keeps between runs, in one file replaced atomically: metrics and bookkeeping change together. */
 export interface PeriodicState {
@@ -12,6 +13,8 @@ export interface PeriodicState {
   rejected: number;
   newest: string | null;
   metrics: Record<string, SavedState>;
+  /** The lake's commit journal (lib/lake/lake.ts), when periodic writes a lake. */
+  lake?: LakeJournal;
 }
 
 export const EMPTY: PeriodicState = { version: 1, folded: [], segments: 0, events: 0, rejected: 0, newest: null, metrics: {} };

@@ -14,7 +14,16 @@ export function summaryLine(s: RollupSummary, seconds: number, now = Date.now(),
   if (s.rejected) parts.push(`${s.rejected} rejected`);
   if (s.newest) parts.push(`newest event ${s.newest} (${humanSeconds((now - instantMs(s.newest)) / 1000)} old)`);
   parts.push(`${s.files} CSV files written`);
+  if (s.lakeBytes) parts.push(`lake ${humanBytes(s.lakeBytes)}`);
   // Run in the wrong folder, periodic writes empty CSVs: say why, or they look like a broken stream.
   if (s.totalEvents === 0 && s.segments === 0) parts.push(`no segments in ${spool}: is handle-stream writing here?`);
   return `periodic: ${parts.join(', ')}`;
+}
+
+/** Bytes for people: `812 B`, `3.4 MB`, `1.20 GB`. */
+export function humanBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
 }

@@ -1,0 +1,98 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { lit } from './duck.js';
+import { STAGING, EVENTS, walk } from './layout.js';
+import { prepareSegments } from './prepare.js';
+
+/**
+ * Columns of the files prepare.ts writes: the canonical event's (lines SQL
+ * finishes) and the flat row's (lines flattened in JS, `kind` set). Explicit,
+ * so that read_json never guesses nor stops at a bad line.
+ */
+const COLUMNS_IN = `{seg: 'VARCHAR', seq: 'BIGINT', time: 'VARCHAR', did: 'VARCHAR', op: 'VARCHAR', collection: 'VARCHAR', rkey: 'VARCHAR',
+  cid: 'VARCHAR', record: 'JSON', kind: 'VARCHAR', subject: 'VARCHAR', subject_did: 'VARCHAR', text: 'VARCHAR', langs: 'VARCHAR[]',
+  reply_parent: 'VARCHAR', reply_root: 'VARCHAR', embed: 'VARCHAR', quote: 'VARCHAR', mentions: 'VARCHAR[]', links: 'VARCHAR[]',
+  tags: 'VARCHAR[]', list: 'VARCHAR', created_at: 'VARCHAR', words: 'VARCHAR[]'}`;
+
+/** A string field of the record's fields (struct `f`), as flatten() takes it: only when it is a JSON string. */
+function recordString(field: string): string {
+  return `CASE WHEN json_type(f.${field}) = 'VARCHAR' THEN f.${field} ->> '$' END`;
+}
+
+/**
+ * The flat row's fields that SQL computes for lines prepare.ts leaves to it
+ * (no post, no text, langs, reply, embed, facets or tags in the record),
+ * mirroring lib/rows/flatten.ts. The record is parsed once, into `f`.
+ */
+const SQL_FIELDS = `
+  CASE WHEN starts_with(collection, 'app.bsky.') THEN lower(regexp_extract(collection, '[^.]*$')) ELSE collection END AS kind,
+  CASE json_type(f.subject) WHEN 'VARCHAR' THEN f.subject ->> '$' WHEN 'OBJECT' THEN CASE WHEN json_type(f.subject, '$.uri') = 'VARCHAR' THEN f.subject ->> '$.uri' END END AS subject,
+  CASE WHEN json_type(f.subject, '$.uri') = 'VARCHAR' AND starts_with(f.subject ->> '$.uri', 'at://')
+    AND starts_with(split_part(substr(f.subject ->> '$.uri', 6), '/', 1), 'did:')
+    THEN split_part(substr(f.subject ->> '$.uri', 6), '/', 1) END AS subject_did,
+  ${recordString('list')} AS list, ${recordString('createdAt')} AS created_at`;
+
+/** The lake's columns in order (date is the partition). */
+export const COLUMNS = [
+  'time', 'time_text', 'did', 'op', 'collection', 'kind', 'rkey', 'cid', 'subject', 'subject_did', 'text', 'langs',
+  'reply_parent', 'reply_root', 'embed', 'quote', 'mentions', 'links', 'tags', 'list', 'created_at', 'words', 'record',
+  'batch', 'seg', 'seq',
+];
+
+const WALL = `'%Y-%m-%dT%H:%M:%S.%f'`;
+
+/**
+ * The SELECT that turns prepare.ts's files into lake rows, in file order:
+ * DuckDB reads them itself (natively, in parallel) and finishes the rows
+ * that JS left to it (`kind` unset).
+ */
+export function lakeRowsSql(files: string[], objectMax: number, batch: number): string {
+  return `WITH r AS (SELECT * FROM read_json([${files.map(lit).join(', ')}], columns = ${COLUMNS_IN},
+      format = 'newline_delimited', ignore_errors = true, maximum_object_size = ${objectMax})),
+  s AS (SELECT seg, seq, time, did, op, collection, rkey, cid, record, ${SQL_FIELDS} FROM
+      (SELECT *, json_transform(CASE WHEN json_type(record) = 'OBJECT' THEN record END, '{"subject": "JSON", "list": "JSON", "createdAt": "JSON"}') AS f
+       FROM r WHERE kind IS NULL)),
+  a AS (SELECT * FROM r WHERE kind IS NOT NULL UNION ALL BY NAME SELECT * FROM s),
+  t AS (SELECT *, try_strptime(left(time, 26), ${WALL}) AS wall FROM a)
+  SELECT wall AS time, CASE WHEN length(time) = 26 AND wall IS NOT NULL THEN NULL ELSE time END AS time_text,
+    did, op, collection, kind, rkey, cid, subject, subject_did, text, langs, reply_parent, reply_root, embed, quote,
+    mentions, links, tags, list, created_at, words, record, ${batch}::INTEGER AS batch, seg, seq::INTEGER AS seq,
+    CAST(wall AS DATE) AS date
+  FROM t WHERE time IS NOT NULL AND did IS NOT NULL AND op IS NOT NULL`;
+}
+
+export interface Staged {
+  /** Staged files (relative to the lake) and where each is published. */
+  files: Array<{ from: string; to: string }>;
+  rows: number;
+}
+
+/**
+ * Writes the rows of `segments` as zstd Parquet, one file per event date,
+ * into the staging folder of batch `batch`; nothing the readers see changes.
+ */
+export async function stageSegments(db: DuckDBConnection, lake: string, segments: Array<{ path: string; name: string }>, batch: number): Promise<Staged> {
+  const rel = join(STAGING, `batch-${batch}`);
+  const dir = join(lake, rel);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const prepared = await prepareSegments(segments, dir);
+  const out = join(dir, 'out');
+  const name = `part-${String(batch).padStart(8, '0')}`;
+  const select = lakeRowsSql(prepared.files, Math.max(1 << 20, prepared.longest + 1024), batch);
+  let rows = 0;
+  if (prepared.dates.size === 1) {
+    // Most batches hold one date: one file, without PARTITION_BY's cost.
+    const date = [...prepared.dates][0];
+    mkdirSync(join(out, `date=${date}`), { recursive: true });
+    const copied = await db.run(`COPY (SELECT * EXCLUDE (date) FROM (${select})) TO ${lit(join(out, `date=${date}`, `${name}-0.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
+    rows = Number(copied.rowsChanged);
+  } else if (prepared.dates.size > 1) {
+    const copied = await db.run(`COPY (${select}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN ${lit(`${name}-{i}`)})`);
+    rows = Number(copied.rowsChanged);
+  }
+  for (const f of prepared.files) rmSync(f, { force: true });
+  const files = walk(out).map((f) => ({ from: join(rel, 'out', f), to: join(EVENTS, f) }));
+  return { files, rows };
+}

@@ -103,12 +103,12 @@ test('lake: a file in the staging folder is never read as part of the lake', asy
 });
 
 test('lake: killed at each lake step (fault injection) and run to completion, every event is in the lake exactly once', async (t) => {
-  for (const step of ['lake-stage', 'save', 'lake-commit', 'lake-commit-mid', 'csv', 'archive']) {
+  for (const step of ['save', 'csv', 'lake-stage', 'lake-save', 'lake-commit', 'lake-commit-mid', 'archive']) {
     const { dir, cleanup } = tempDir();
     for (const part of chunks(lines, 3)) {
       run('handle-stream', ['-q', '--rotate-bytes', '60000'], part, { cwd: dir });
       const killed = run('periodic', ['-q', '--lock-stale', '1s'], '', { cwd: dir, env: { BSKY_CRASH_AT: step } });
-      t.equal(killed.signal, 'SIGKILL', `killed at ${step}`);
+      t.equal(killed.signal, 'SIGKILL', `killed at ${step}${killed.stderr ? `: ${killed.stderr}` : ''}`);
       staleLock(dir);
     }
     const final = run('periodic', ['-q', '--lock-stale', '1s'], '', { cwd: dir });
@@ -209,6 +209,61 @@ test('lake: the small files of a closed date are compacted, one bounded step per
     t.equal(files('2025-03-18').length, 1, 'the open date untouched');
     t.deepEqual(await lakeKeys(dir), spooledKeys(dir), `every event exactly once (${step})`);
     cleanup();
+  }
+  t.end();
+});
+
+test('lake: --lake-days N deletes the dates older than N days before the newest event\'s, through the same commit', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 2, ['-q', '--lake-days', '1']);
+  t.deepEqual(readdirSync(join(dir, 'lake', 'events')).sort(), ['date=2025-03-16', 'date=2025-03-17'], 'one day back is kept');
+  run('handle-stream', ['-q'], closer, { cwd: dir });
+  t.equal(run('periodic', ['-q', '--lake-days', '1'], '', { cwd: dir }).code, 0);
+  t.deepEqual(readdirSync(join(dir, 'lake', 'events')).sort(), ['date=2025-03-17', 'date=2025-03-18'], 'the date two days before the newest is gone');
+  const kept = spooledKeys(dir).filter((k) => !/ 2025-03-16T\S*$/.test(k));
+  t.deepEqual(await lakeKeys(dir), kept, 'the rest exactly once');
+  cleanup();
+  t.end();
+});
+
+test('lake: under the free-space floor periodic keeps the metrics exact, says so, keeps the segments in the archive, and the lake catches up once space returns', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const whole = tempDir();
+  const parts = chunks(lines, 3);
+  for (const d of [dir, whole.dir]) {
+    run('handle-stream', ['-q'], parts[0], { cwd: d });
+    t.equal(run('periodic', ['-q'], '', { cwd: d }).code, 0);
+    run('handle-stream', ['-q'], parts[1], { cwd: d });
+    run('handle-stream', ['-q'], parts[2], { cwd: d });
+  }
+  // The same folder without a floor: the reference.
+  t.equal(run('periodic', ['-q', '--archive-days', '0'], '', { cwd: whole.dir }).code, 0);
+  // A floor no disk reaches; --archive-days 0 would delete the segments at once, but not those the lake waits for.
+  for (let i = 0; i < 2; i++) {
+    const low = run('periodic', ['-q', '--lake-min-free', '1000000TB', '--archive-days', '0'], '', { cwd: dir });
+    t.equal(low.code, 0, low.stderr);
+    t.match(low.stderr, /^periodic: lake writes wait: \d+ bytes free at \.\/lake, under the floor of 1000000000000000000 \(--lake-min-free\); 2 segments wait in spool\/archive and go into the lake once space returns; the metrics stay exact\n$/);
+  }
+  const archived = readdirSync(join(dir, 'spool', 'archive')).flatMap((d) => readdirSync(join(dir, 'spool', 'archive', d)));
+  t.equal(archived.length, 2, 'the two waiting segments are kept in the archive');
+  const metrics = (d: string): string => readdirSync(join(d, 'metrics')).sort().map((f) => readFileSync(join(d, 'metrics', f), 'utf8')).join('');
+  t.equal(metrics(dir), metrics(whole.dir), 'the metrics as exact as without a floor');
+  const back = run('periodic', ['-q', '--lake-min-free', '0', '--archive-days', '0'], '', { cwd: dir });
+  t.equal(back.code, 0, back.stderr);
+  t.match(back.stderr, /lake writes resume: 2 segments that waited go into the lake/);
+  t.deepEqual(await lakeKeys(dir), await lakeKeys(whole.dir), 'every event in the lake exactly once after all');
+  t.notOk(existsSync(join(dir, 'spool', 'archive')) && readdirSync(join(dir, 'spool', 'archive')).some((d) => readdirSync(join(dir, 'spool', 'archive', d)).length), 'and the archive is pruned as --archive-days says once they are in');
+  t.equal(metrics(dir), metrics(whole.dir), 'the metrics unchanged');
+  whole.cleanup();
+  cleanup();
+  t.end();
+});
+
+test('periodic: --lake-days and --lake-min-free are checked', (t) => {
+  for (const [args, message] of [[['--lake-days', '-1'], /--lake-days: expected a whole number of days/], [['--lake-min-free', 'lots'], /--lake-min-free: invalid size 'lots'/]] as Array<[string[], RegExp]>) {
+    const r = run('periodic', args);
+    t.equal(r.code, 2);
+    t.match(r.stderr, message);
   }
   t.end();
 });

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { LineSplitter } from '../input/split-lines.js';
@@ -40,16 +40,11 @@ function sqlRowBytes(buf: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-/** An append-only file fed with copies of byte ranges, written a megabyte at a time. */
-class ByteFile {
-  private buf = Buffer.allocUnsafe(1 << 20);
+/** Bytes appended in memory, a megabyte block at a time (one collection's lines of a part). */
+class ByteBuf {
+  private buf = Buffer.allocUnsafe(1 << 16);
   private used = 0;
-  private readonly pending: Buffer[] = [];
-  readonly stream: WriteStream;
-
-  constructor(readonly file: string) {
-    this.stream = createWriteStream(file);
-  }
+  readonly blocks: Buffer[] = [];
 
   append(src: Buffer | string, from = 0, to?: number): void {
     if (typeof src === 'string') src = Buffer.from(src);
@@ -61,29 +56,24 @@ class ByteFile {
   }
 
   private rotate(need: number): void {
-    if (this.used > 0) this.pending.push(this.buf.subarray(0, this.used));
+    if (this.used > 0) this.blocks.push(this.buf.subarray(0, this.used));
     this.buf = Buffer.allocUnsafe(Math.max(1 << 20, need));
     this.used = 0;
   }
 
-  /** Writes what is full; `all`: everything. */
-  async flush(all: boolean): Promise<void> {
-    if (all) this.rotate(0);
-    while (this.pending.length) {
-      if (!this.stream.write(this.pending.shift()!)) await once(this.stream, 'drain');
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.flush(true);
-    this.stream.end();
-    await once(this.stream, 'close');
+  /** Every block, the last one included. */
+  done(): Buffer[] {
+    this.rotate(0);
+    return this.blocks;
   }
 }
 
+/** NDJSON bytes per part: DuckDB writes each part on its own, so that its memory stays bounded whatever the batch. */
+export const PART_BYTES = 8 << 20;
+
 export interface Prepared {
-  /** The files written, in the order to read them (by collection). */
-  files: string[];
+  /** The files written, one a part (DuckDB's JSON reader holds a large buffer per file it reads: one file, one buffer). */
+  parts: string[];
   /** Rows flattened here. */
   rows: number;
   /** Lines left to SQL. */
@@ -107,12 +97,27 @@ export interface Prepared {
  * are not events (a hand-edited spool) are left out, as the fold rejects them.
  */
 export async function prepareSegments(segments: Array<{ path: string; name: string }>, dir: string): Promise<Prepared> {
-  const out: Prepared = { files: [], rows: 0, sqlRows: 0, longest: 0, dates: new Set() };
-  const files = new Map<string, ByteFile>();
-  const sink = (collection: string): ByteFile => {
+  const out: Prepared = { parts: [], rows: 0, sqlRows: 0, longest: 0, dates: new Set() };
+  let files = new Map<string, ByteBuf>();
+  let partBytes = 0;
+  const sink = (collection: string): ByteBuf => {
     let f = files.get(collection);
-    if (f === undefined) files.set(collection, (f = new ByteFile(join(dir, `c-${files.size}.ndjson`))));
+    if (f === undefined) files.set(collection, (f = new ByteBuf()));
     return f;
+  };
+  // A part is written as one file, its lines grouped by collection (which compresses well, without a sort).
+  const closePart = async (): Promise<void> => {
+    if (files.size === 0) return;
+    const file = join(dir, `part-${out.parts.length}.ndjson`);
+    const stream = createWriteStream(file);
+    for (const [, f] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      for (const block of f.done()) if (!stream.write(block)) await once(stream, 'drain');
+    }
+    stream.end();
+    await once(stream, 'close');
+    out.parts.push(file);
+    files = new Map();
+    partBytes = 0;
   };
   let lastDate = '';
   const date = (d: string): void => {
@@ -134,6 +139,7 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
         f.append(COMMA);
         f.append(buf, from + 1, to);
         f.append(NL);
+        partBytes += to - from;
         if (to - from > out.longest) out.longest = to - from;
         // {"time":" is 9 bytes: the date follows.
         date(buf.toString('latin1', from + 9, from + 19));
@@ -146,6 +152,7 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
         const e = envelope(text);
         if (sqlRow(text, e)) {
           sink(e!.collection).append(`{"seg":${JSON.stringify(seg.name)},"seq":${seq},${text.slice(1)}\n`);
+          partBytes += text.length;
           if (text.length * 3 > out.longest) out.longest = text.length * 3;
           date(e!.time.slice(0, 10));
           out.sqlRows++;
@@ -163,6 +170,7 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
         row.record = ev.record ?? null;
         const json = JSON.stringify(row) + '\n';
         sink(typeof row.collection === 'string' ? row.collection : '').append(json);
+        partBytes += json.length;
         if (json.length * 3 > out.longest) out.longest = json.length * 3;
         date(ev.time.slice(0, 10));
         out.rows++;
@@ -172,14 +180,10 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
     });
     for await (const chunk of createReadStream(seg.path, { highWaterMark: 1 << 16 })) {
       splitter.push(chunk as Buffer);
-      for (const f of files.values()) await f.flush(false);
+      if (partBytes >= PART_BYTES) await closePart();
     }
     splitter.end();
   }
-  const ordered = [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (const [, f] of ordered) {
-    await f.close();
-    out.files.push(f.file);
-  }
+  await closePart();
   return out;
 }

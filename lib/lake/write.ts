@@ -26,12 +26,14 @@ function recordString(field: string): string {
  * mirroring lib/rows/flatten.ts. The record is parsed once, into `f`.
  */
 const SQL_FIELDS = `
-  CASE WHEN starts_with(collection, 'app.bsky.') THEN lower(regexp_extract(collection, '[^.]*$')) ELSE collection END AS kind,
-  CASE json_type(f.subject) WHEN 'VARCHAR' THEN f.subject ->> '$' WHEN 'OBJECT' THEN CASE WHEN json_type(f.subject, '$.uri') = 'VARCHAR' THEN f.subject ->> '$.uri' END END AS subject,
-  CASE WHEN json_type(f.subject, '$.uri') = 'VARCHAR' AND starts_with(f.subject ->> '$.uri', 'at://')
+  CASE WHEN done THEN kind WHEN starts_with(collection, 'app.bsky.') THEN lower(regexp_extract(collection, '[^.]*$')) ELSE collection END AS kind,
+  CASE WHEN done THEN subject ELSE CASE json_type(f.subject) WHEN 'VARCHAR' THEN f.subject ->> '$'
+    WHEN 'OBJECT' THEN CASE WHEN json_type(f.subject, '$.uri') = 'VARCHAR' THEN f.subject ->> '$.uri' END END END AS subject,
+  CASE WHEN done THEN subject_did WHEN json_type(f.subject, '$.uri') = 'VARCHAR' AND starts_with(f.subject ->> '$.uri', 'at://')
     AND starts_with(split_part(substr(f.subject ->> '$.uri', 6), '/', 1), 'did:')
     THEN split_part(substr(f.subject ->> '$.uri', 6), '/', 1) END AS subject_did,
-  ${recordString('list')} AS list, ${recordString('createdAt')} AS created_at`;
+  CASE WHEN done THEN list ELSE ${recordString('list')} END AS list,
+  CASE WHEN done THEN created_at ELSE ${recordString('createdAt')} END AS created_at`;
 
 /** The lake's columns in order (date is the partition). */
 export const COLUMNS = [
@@ -42,24 +44,28 @@ export const COLUMNS = [
 
 const WALL = `'%Y-%m-%dT%H:%M:%S.%f'`;
 
+/** Rows per Parquet row group: the writer holds one in memory per thread; smaller than DuckDB's 122,880 keeps periodic's memory bounded. */
+const ROW_GROUP = 16384;
+
 /**
  * The SELECT that turns prepare.ts's files into lake rows, in file order:
  * DuckDB reads them itself (natively, in parallel) and finishes the rows
  * that JS left to it (`kind` unset).
  */
 export function lakeRowsSql(files: string[], objectMax: number, batch: number): string {
-  return `WITH r AS (SELECT * FROM read_json([${files.map(lit).join(', ')}], columns = ${COLUMNS_IN},
-      format = 'newline_delimited', ignore_errors = true, maximum_object_size = ${objectMax})),
-  s AS (SELECT seg, seq, time, did, op, collection, rkey, cid, record, ${SQL_FIELDS} FROM
-      (SELECT *, json_transform(CASE WHEN json_type(record) = 'OBJECT' THEN record END, '{"subject": "JSON", "list": "JSON", "createdAt": "JSON"}') AS f
-       FROM r WHERE kind IS NULL)),
-  a AS (SELECT * FROM r WHERE kind IS NOT NULL UNION ALL BY NAME SELECT * FROM s),
-  t AS (SELECT *, try_strptime(left(time, 26), ${WALL}) AS wall FROM a)
+  // One pass over the files (a CTE read twice would be held in memory whole).
+  return `WITH r AS (SELECT *, kind IS NOT NULL AS done,
+      CASE WHEN kind IS NULL AND json_type(record) = 'OBJECT' THEN json_transform(record, '{"subject": "JSON", "list": "JSON", "createdAt": "JSON"}') END AS f
+    FROM read_json([${files.map(lit).join(', ')}], columns = ${COLUMNS_IN},
+      format = 'newline_delimited', ignore_errors = true, maximum_object_size = ${objectMax})
+    WHERE time IS NOT NULL AND did IS NOT NULL AND op IS NOT NULL),
+  t AS (SELECT seg, seq, time, did, op, collection, rkey, cid, record, text, langs, reply_parent, reply_root, embed, quote,
+      mentions, links, tags, words, ${SQL_FIELDS}, try_strptime(left(time, 26), ${WALL}) AS wall FROM r)
   SELECT wall AS time, CASE WHEN length(time) = 26 AND wall IS NOT NULL THEN NULL ELSE time END AS time_text,
     did, op, collection, kind, rkey, cid, subject, subject_did, text, langs, reply_parent, reply_root, embed, quote,
     mentions, links, tags, list, created_at, words, record, ${batch}::INTEGER AS batch, seg, seq::INTEGER AS seq,
     CAST(wall AS DATE) AS date
-  FROM t WHERE time IS NOT NULL AND did IS NOT NULL AND op IS NOT NULL`;
+  FROM t`;
 }
 
 export interface Staged {
@@ -80,19 +86,22 @@ export async function stageSegments(db: DuckDBConnection, lake: string, segments
   const prepared = await prepareSegments(segments, dir);
   const out = join(dir, 'out');
   const name = `part-${String(batch).padStart(8, '0')}`;
-  const select = lakeRowsSql(prepared.files, Math.max(1 << 20, prepared.longest + 1024), batch);
   let rows = 0;
-  if (prepared.dates.size === 1) {
-    // Most batches hold one date: one file, without PARTITION_BY's cost.
-    const date = [...prepared.dates][0];
-    mkdirSync(join(out, `date=${date}`), { recursive: true });
-    const copied = await db.run(`COPY (SELECT * EXCLUDE (date) FROM (${select})) TO ${lit(join(out, `date=${date}`, `${name}-0.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
-    rows = Number(copied.rowsChanged);
-  } else if (prepared.dates.size > 1) {
-    const copied = await db.run(`COPY (${select}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN ${lit(`${name}-{i}`)})`);
-    rows = Number(copied.rowsChanged);
+  const objectMax = Math.max(1 << 20, prepared.longest + 1024);
+  for (const [k, part] of prepared.parts.entries()) {
+    const select = lakeRowsSql([part], objectMax, batch);
+    if (prepared.dates.size === 1) {
+      // Most batches hold one date: one file a part, without PARTITION_BY's cost.
+      const date = [...prepared.dates][0];
+      mkdirSync(join(out, `date=${date}`), { recursive: true });
+      const copied = await db.run(`COPY (SELECT * EXCLUDE (date) FROM (${select})) TO ${lit(join(out, `date=${date}`, `${name}-${k}.parquet`))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+      rows += Number(copied.rowsChanged);
+    } else {
+      const copied = await db.run(`COPY (${select}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP}, PARTITION_BY (date), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN ${lit(`${name}-${k}-{i}`)})`);
+      rows += Number(copied.rowsChanged);
+    }
+    rmSync(part, { force: true });
   }
-  for (const f of prepared.files) rmSync(f, { force: true });
   const files = walk(out).map((f) => ({ from: join(rel, 'out', f), to: join(EVENTS, f) }));
   return { files, rows };
 }

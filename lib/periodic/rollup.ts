@@ -87,7 +87,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
     lakeCleanup = () => lake?.close();
     lake?.recover(saved.lake);
-    const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params) : undefined;
+    const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? []) : undefined;
     const states = rebuilt?.states ?? loadMetrics(saved, opts.metrics, opts.params);
     const listed = listSegments(opts.spool);
     const done = new Set(saved.folded);
@@ -103,8 +103,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
       if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
     }
     rejects.close();
-    // Lake hook 2: the fresh segments' rows staged as Parquet, listed in the state saved below.
-    const journal = lake ? await lake.stage(opts.spool, fresh, saved.lake, newest) : undefined;
+    // Lake hook 2: the fresh segments wait for the lake, listed in the state saved below (written to it after the CSVs).
+    const journal = lake?.defer(fresh, saved.lake);
     check('save');
     const next = {
       version: 1 as const,
@@ -118,20 +118,30 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
       ...(rebuilt ? { events: rebuilt.events + events, newest: rebuilt.newest !== null && (newest === null || rebuilt.newest > newest) ? rebuilt.newest : newest } : {}),
     };
     writeState(statePath, next);
-    // Lake hook 3: publish what the saved state lists.
-    if (journal) lake!.commit(journal);
     check('csv');
     for (const m of opts.metrics) {
       writeFileAtomic.sync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true), { fsync: true });
     }
+    // Lake hook 3: the waiting segments' rows staged as Parquet, committed by a second save, published.
+    let keep = new Set<string>();
+    if (lake && journal) {
+      const written = await lake.stage(opts.spool, journal, next.newest);
+      if (written !== journal) {
+        check('lake-save');
+        writeState(statePath, { ...next, lake: written });
+        lake.commit(written);
+      }
+      // Segments still waiting for the lake (disk under the floor) stay in the archive whatever --archive-days says.
+      keep = new Set(written.behind ?? []);
+    }
     check('archive');
     const day = new Date().toISOString().slice(0, 10);
     for (const name of next.folded) {
-      if (opts.archiveDays > 0) archiveSegment(opts.spool, name, day);
+      if (opts.archiveDays > 0 || keep.has(name)) archiveSegment(opts.spool, name, day);
       else rmSync(join(opts.spool, name), { force: true });
       crashPoint('archive-mid');
     }
-    pruneArchive(opts.spool, opts.archiveDays);
+    pruneArchive(opts.spool, opts.archiveDays, keep);
     return { segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest: next.newest, files: opts.metrics.length, ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir) } : {}) };
   } finally {
     lakeCleanup();
@@ -145,7 +155,12 @@ function removeLeftovers(...dirs: string[]): void {
 }
 
 /** Deletes archive day folders older than `days` days. */
-function pruneArchive(spool: string, days: number): void {
+function pruneArchive(spool: string, days: number, keep: ReadonlySet<string> = new Set()): void {
   const cutoff = new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
-  for (const day of archiveDays(spool)) if (day < cutoff || days === 0) rmSync(join(spool, 'archive', day), { recursive: true, force: true });
+  for (const day of archiveDays(spool)) {
+    if (!(day < cutoff || days === 0)) continue;
+    const dir = join(spool, 'archive', day);
+    if (keep.size === 0) rmSync(dir, { recursive: true, force: true });
+    else for (const f of readdirSync(dir)) if (!keep.has(f)) rmSync(join(dir, f), { force: true });
+  }
 }

@@ -222,6 +222,9 @@ test('lake: --lake-days N deletes the dates older than N days before the newest 
   t.deepEqual(readdirSync(join(dir, 'lake', 'events')).sort(), ['date=2025-03-17', 'date=2025-03-18'], 'the date two days before the newest is gone');
   const kept = spooledKeys(dir).filter((k) => !/ 2025-03-16T\S*$/.test(k));
   t.deepEqual(await lakeKeys(dir), kept, 'the rest exactly once');
+  const rebuilt = run('periodic', ['-q', '--rebuild', '--lake-days', '1'], '', { cwd: dir });
+  t.equal(rebuilt.code, 0, rebuilt.stderr);
+  t.equal(rebuilt.stderr, `periodic: rebuilt from what the lake holds: ${kept.length} events of the ${spooledKeys(dir).length} folded so far (older dates were pruned, --lake-days)\n`, 'a rebuild after pruning says what it covers');
   cleanup();
   t.end();
 });

@@ -1,8 +1,12 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
-/** DuckDB's settings for every tool: a bounded memory and two threads (periodic's peak RSS stays under 200 MB). */
+/**
+ * DuckDB's settings for every tool: a bounded memory (BSKY_DUCKDB_MEMORY
+ * overrides it) and two threads. DuckDB allocates beyond memory_limit (JSON
+ * reader buffers, the Parquet writer): see docs/LAKE.md, Limits.
+ */
 export interface DuckOptions {
-  /** DuckDB's memory_limit, e.g. `96MB`; it spills to `tempDirectory` past it. */
+  /** DuckDB's memory_limit, e.g. `128MB`; it spills to `tempDirectory` past it. */
   memoryLimit?: string;
   threads?: number;
   tempDirectory?: string;
@@ -19,9 +23,9 @@ export async function openDuck(opts: DuckOptions = {}): Promise<{ instance: Duck
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const settings: Record<string, string> = {
     memory_limit: opts.memoryLimit ?? process.env.BSKY_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT,
-    threads: process.env.BSKY_THREADS ?? String(opts.threads ?? 2),
+    threads: String(opts.threads ?? 2),
     // Results in input order: rebuild folds events in the order they were folded.
-    preserve_insertion_order: process.env.BSKY_PIO ?? 'true',
+    preserve_insertion_order: 'true',
   };
   if (opts.tempDirectory) settings.temp_directory = opts.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', settings);

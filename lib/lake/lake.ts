@@ -4,7 +4,7 @@ import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
 import { lakeFiles, STAGING } from './layout.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
-import { stageSegments } from './write.js';
+import { ROW_GROUP, stageSegments } from './write.js';
 
 /**
  * The lake's part of periodic's state file, which is the commit point: files
@@ -122,7 +122,7 @@ export class LakeWriter {
       const list = `[${step.files.map((f) => `'${join(dir, f).replaceAll("'", "''")}'`).join(', ')}]`;
       mkdirSync(join(dir, STAGING), { recursive: true });
       await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
-        TO '${join(dir, from).replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+        TO '${join(dir, from).replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');

@@ -84,6 +84,14 @@ export interface Prepared {
   dates: Set<string>;
 }
 
+/** One part, handed over as soon as it is written: its file, its event dates, and the longest line in it (bytes, at most). */
+export interface Part {
+  file: string;
+  index: number;
+  dates: Set<string>;
+  longest: number;
+}
+
 /**
  * Rewrites a batch of segments for DuckDB, one NDJSON file per collection
  * (so that rows come out grouped by collection, then in arrival order, which
@@ -96,7 +104,7 @@ export interface Prepared {
  * (lib/rows/flatten.ts), with `kind` set, which marks them done. Lines that
  * are not events (a hand-edited spool) are left out, as the fold rejects them.
  */
-export async function prepareSegments(segments: Array<{ path: string; name: string }>, dir: string): Promise<Prepared> {
+export async function prepareSegments(segments: Array<{ path: string; name: string }>, dir: string, onPart: (part: Part) => Promise<void> = async () => undefined): Promise<Prepared> {
   const out: Prepared = { parts: [], rows: 0, sqlRows: 0, longest: 0, dates: new Set() };
   let files = new Map<string, ByteBuf>();
   let partBytes = 0;
@@ -118,10 +126,20 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
     out.parts.push(file);
     files = new Map();
     partBytes = 0;
+    const part: Part = { file, index: out.parts.length - 1, dates: partDates, longest: partLongest };
+    partDates = new Set();
+    partLongest = 0;
+    lastDate = '';
+    await onPart(part);
   };
   let lastDate = '';
+  let partDates = new Set<string>();
+  let partLongest = 0;
   const date = (d: string): void => {
-    if (d !== lastDate) out.dates.add((lastDate = d));
+    if (d !== lastDate) {
+      out.dates.add((lastDate = d));
+      partDates.add(d);
+    }
   };
   const COMMA = Buffer.from(',');
   const NL = Buffer.from('\n');
@@ -141,6 +159,7 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
         f.append(NL);
         partBytes += to - from;
         if (to - from > out.longest) out.longest = to - from;
+        if (to - from > partLongest) partLongest = to - from;
         // {"time":" is 9 bytes: the date follows.
         date(buf.toString('latin1', from + 9, from + 19));
         out.sqlRows++;
@@ -154,6 +173,7 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
           sink(e!.collection).append(`{"seg":${JSON.stringify(seg.name)},"seq":${seq},${text.slice(1)}\n`);
           partBytes += text.length;
           if (text.length * 3 > out.longest) out.longest = text.length * 3;
+          if (text.length * 3 > partLongest) partLongest = text.length * 3;
           date(e!.time.slice(0, 10));
           out.sqlRows++;
           return;
@@ -172,6 +192,7 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
         sink(typeof row.collection === 'string' ? row.collection : '').append(json);
         partBytes += json.length;
         if (json.length * 3 > out.longest) out.longest = json.length * 3;
+        if (json.length * 3 > partLongest) partLongest = json.length * 3;
         date(ev.time.slice(0, 10));
         out.rows++;
       },

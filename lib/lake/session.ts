@@ -15,7 +15,7 @@ export class NoLake extends Error {}
  */
 export function viewsSql(lake: string): string[] {
   return [
-    `CREATE VIEW events AS SELECT * FROM read_parquet(${lit(eventsGlob(lake))}, hive_partitioning = true, union_by_name = true)`,
+    `CREATE VIEW events AS SELECT * FROM read_parquet(${lit(eventsGlob(lake))}, hive_partitioning = true)`,
     `CREATE VIEW likes AS SELECT time, date, did, subject, subject_did, rkey, cid FROM events WHERE kind = 'like' AND op = 'create'`,
     `CREATE VIEW posts AS SELECT time, date, did, rkey, cid, text, langs, words, reply_parent, reply_root, embed, quote, mentions, links, tags
       FROM events WHERE kind = 'post' AND op = 'create'`,

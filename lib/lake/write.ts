@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { lit } from './duck.js';
 import { STAGING, EVENTS, walk } from './layout.js';
-import { prepareSegments } from './prepare.js';
+import { prepareSegments, type Part } from './prepare.js';
 
 /**
  * Columns of the files prepare.ts writes: the canonical event's (lines SQL
@@ -44,8 +44,11 @@ export const COLUMNS = [
 
 const WALL = `'%Y-%m-%dT%H:%M:%S.%f'`;
 
-/** Rows per Parquet row group: the writer holds one in memory per thread; smaller than DuckDB's 122,880 keeps periodic's memory bounded. */
-const ROW_GROUP = 16384;
+/**
+ * Rows per Parquet row group: the writer holds one in memory per thread; DuckDB's
+ * default (122,880) ran out of memory at 128 MB when compacting a day of files.
+ */
+export const ROW_GROUP = 16384;
 
 /**
  * The SELECT that turns prepare.ts's files into lake rows, in file order:
@@ -83,25 +86,33 @@ export async function stageSegments(db: DuckDBConnection, lake: string, segments
   const dir = join(lake, rel);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const prepared = await prepareSegments(segments, dir);
   const out = join(dir, 'out');
   const name = `part-${String(batch).padStart(8, '0')}`;
   let rows = 0;
-  const objectMax = Math.max(1 << 20, prepared.longest + 1024);
-  for (const [k, part] of prepared.parts.entries()) {
-    const select = lakeRowsSql([part], objectMax, batch);
-    if (prepared.dates.size === 1) {
-      // Most batches hold one date: one file a part, without PARTITION_BY's cost.
-      const date = [...prepared.dates][0];
+  // DuckDB writes a part (on its own threads) while the JS pass prepares the next: one part in flight.
+  let writing: Promise<void> = Promise.resolve();
+  const write = async (part: Part): Promise<void> => {
+    const objectMax = Math.max(1 << 20, part.longest + 1024);
+    const select = lakeRowsSql([part.file], objectMax, batch);
+    let copied;
+    if (part.dates.size === 1) {
+      // Most parts hold one date: one file, without PARTITION_BY's cost.
+      const date = [...part.dates][0];
       mkdirSync(join(out, `date=${date}`), { recursive: true });
-      const copied = await db.run(`COPY (SELECT * EXCLUDE (date) FROM (${select})) TO ${lit(join(out, `date=${date}`, `${name}-${k}.parquet`))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
-      rows += Number(copied.rowsChanged);
+      copied = await db.run(`COPY (SELECT * EXCLUDE (date) FROM (${select})) TO ${lit(join(out, `date=${date}`, `${name}-${part.index}.parquet`))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
     } else {
-      const copied = await db.run(`COPY (${select}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP}, PARTITION_BY (date), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN ${lit(`${name}-${k}-{i}`)})`);
-      rows += Number(copied.rowsChanged);
+      copied = await db.run(`COPY (${select}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP}, PARTITION_BY (date), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN ${lit(`${name}-${part.index}-{i}`)})`);
     }
-    rmSync(part, { force: true });
-  }
+    rows += Number(copied.rowsChanged);
+    rmSync(part.file, { force: true });
+  };
+  await prepareSegments(segments, dir, async (part) => {
+    await writing;
+    writing = write(part);
+    // A failed write is reported when awaited (next part or the end), never left unhandled.
+    writing.catch(() => undefined);
+  });
+  await writing;
   const files = walk(out).map((f) => ({ from: join(rel, 'out', f), to: join(EVENTS, f) }));
   return { files, rows };
 }

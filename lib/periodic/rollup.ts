@@ -88,6 +88,9 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | null>
     lakeCleanup = () => lake?.close();
     lake?.recover(saved.lake);
     const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? []) : undefined;
+    if (rebuilt && rebuilt.events < saved.events) {
+      lake!.opts.warn?.(`rebuilt from what the lake holds: ${rebuilt.events} events of the ${saved.events} folded so far (older dates were pruned, --lake-days)`);
+    }
     const states = rebuilt?.states ?? loadMetrics(saved, opts.metrics, opts.params);
     const listed = listSegments(opts.spool);
     const done = new Set(saved.folded);

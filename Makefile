@@ -9,6 +9,7 @@ BIN := bin
 SPOOL ?= spool
 STATE ?= state
 METRICS ?= metrics
+LAKE ?= lake
 # The demo's sample: 10 minutes of firehose at 1,000 events/s, generated (seeded, so always the same).
 SAMPLE ?= tmp/sample.ndjson
 SAMPLE_EVENTS ?= 600000
@@ -33,9 +34,9 @@ test: all
 # that `./bluesky | ./handle-stream` and `./periodic` use): spool it, roll it up, draw every metric.
 DEMO ?= tmp/demo
 demo: all $(SAMPLE)
-	rm -rf $(DEMO)/spool $(DEMO)/state $(DEMO)/metrics
+	rm -rf $(DEMO)/spool $(DEMO)/state $(DEMO)/metrics $(DEMO)/lake
 	$(BIN)/handle-stream --spool $(DEMO)/spool < $(SAMPLE)
-	$(BIN)/periodic --spool $(DEMO)/spool --state $(DEMO)/state --metrics $(DEMO)/metrics
+	$(BIN)/periodic --spool $(DEMO)/spool --state $(DEMO)/state --metrics $(DEMO)/metrics --lake $(DEMO)/lake
 	$(BIN)/bsky-plot $(DEMO)/metrics/*.csv
 	@echo "The demo's metrics are in $(DEMO)/metrics/ (draw them again with: make show METRICS=$(DEMO)/metrics)"
 
@@ -66,12 +67,12 @@ live-demo: all
 
 # One roll-up of what handle-stream spooled since the last one (what cron or `watch -n 30` runs).
 periodic: all
-	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS)
+	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS) --lake $(LAKE)
 
 # Replay a capture file through the main job.
 replay: all
 	$(BIN)/handle-stream --spool $(SPOOL) < $(CAPTURE)
-	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS)
+	$(BIN)/periodic --spool $(SPOOL) --state $(STATE) --metrics $(METRICS) --lake $(LAKE)
 
 # The same metrics with the five stream tools, one pipeline per file, into $(OUT).
 pipeline: all
@@ -87,6 +88,14 @@ pipeline: all
 # Likes per minute streamed straight through the five tools, as a chart.
 likes-per-minute: all
 	$(BIN)/bsky-parse -q $(CAPTURE) | $(BIN)/bsky-flatten -q --kinds like | $(BIN)/bsky-metric -q likes-per-minute | $(BIN)/bsky-csv -q | $(BIN)/bsky-plot
+
+# SQL over the lake periodic writes (docs/LAKE.md): make sql QUERY="SELECT kind, count(*) FROM events GROUP BY 1",
+# or a file, as CSV: make sql SQL=sql/top-10-word.sql CSV=1.
+QUERY ?=
+SQL ?=
+CSV ?=
+sql: all
+	$(BIN)/bsky-sql -q --lake $(LAKE) $(if $(CSV),--csv) $(if $(SQL),--file $(SQL),"$$QUERY")
 
 # Draw every metrics file of a folder in the terminal (make show METRICS=tmp/demo/metrics).
 show: all
@@ -125,4 +134,4 @@ verify-memory: all
 clean:
 	rm -rf dist tmp
 
-.PHONY: all test demo live jetstream live-demo periodic replay pipeline likes-per-minute show systemd cron bench verify-1m verify-memory clean
+.PHONY: all test demo live jetstream live-demo periodic replay sql pipeline likes-per-minute show systemd cron bench verify-1m verify-memory clean

@@ -11,6 +11,8 @@ export interface RunInfo {
   newEvents: number;
   history: number[];
   seconds: number;
+  /** Bytes of the lake and of the canonical NDJSON it was written from, for `events` events. */
+  sizes?: { lake?: number; ndjson?: number; events?: number };
 }
 
 interface Row {
@@ -94,6 +96,24 @@ export function report(results: Results, info: RunInfo): string {
       ratio: vs(r, `refresh-${h}`), target: isTop ? '>= 20x' : undefined, ok: isTop && r !== undefined ? r >= 20 : undefined,
     });
     if (isTop && r !== undefined) checks.push([`refresh: periodic at least 20x faster than DuckDB over ${n(h)} events of history (${r.toFixed(1)}x)`, r >= 20]);
+  }
+  for (const h of info.history) {
+    const r = ratio(get(`refresh-${h}`), get(`refresh-nolake-${h}`));
+    const isTop = h === top;
+    add(`refresh-nolake-${h}`, `periodic --no-lake after ${n(info.newEvents)} new events, ${n(h)} events of history`, get(`refresh-nolake-${h}`), info.newEvents, {
+      ratio: r === undefined ? undefined : `lake ${x2(r)} of it`, target: isTop ? 'lake <= 1.5x' : undefined, ok: isTop && r !== undefined ? r <= 1.5 : undefined,
+    });
+    if (isTop && r !== undefined) checks.push([`lake: periodic's refresh with the lake within 1.5x of without (${x2(r)}, ${n(h)} events of history)`, r <= 1.5]);
+  }
+  const sqlR = ratio(get('sql-ndjson'), get('sql-lake'));
+  add('sql-lake', `bsky-sql --file sql/likes-per-minutes.sql over the lake of ${n(top)} events`, get('sql-lake'), top);
+  add('sql-ndjson', `DuckDB likes per minute over the same ${n(top)} events as canonical NDJSON`, get('sql-ndjson'), top, {
+    ratio: sqlR === undefined ? undefined : `lake ${sqlR.toFixed(1)}x faster`, target: 'lake >= 5x faster', ok: sqlR === undefined ? undefined : sqlR >= 5,
+  });
+  if (sqlR !== undefined) checks.push([`lake: likes per minute over the lake at least 5x faster than DuckDB over the NDJSON (${sqlR.toFixed(1)}x)`, sqlR >= 5]);
+  if (info.sizes?.lake && info.sizes.ndjson) {
+    const share = info.sizes.lake / info.sizes.ndjson;
+    checks.push([`lake: at most 30% of the canonical NDJSON's bytes (${(100 * share).toFixed(1)}%: ${(info.sizes.lake / info.events).toFixed(0)} bytes an event against ${(info.sizes.ndjson / info.events).toFixed(0)})`, share <= 0.3]);
   }
   let maxRss = 0;
   for (const [k, samples] of results) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +19,13 @@ const OPTIONS = {
     events: { type: 'string' },
     history: { type: 'string' },
     new: { type: 'string' },
-    cases: { type: 'string', default: 'replay,pipeline,jq,refresh,duckdb' },
+    cases: { type: 'string', default: 'replay,pipeline,jq,refresh,duckdb,lake' },
 } as const;
 let o: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 try {
   o = parseArgs({ options: OPTIONS }).values;
 } catch (err) {
-  process.stderr.write(`bench: ${(err as Error).message}\nUsage: node dist/bench/run.js [--quick] [--reps N] [--out DIR] [--events N] [--history N,N,N] [--new N] [--cases replay,pipeline,jq,refresh,duckdb]\n`);
+  process.stderr.write(`bench: ${(err as Error).message}\nUsage: node dist/bench/run.js [--quick] [--reps N] [--out DIR] [--events N] [--history N,N,N] [--new N] [--cases replay,pipeline,jq,refresh,duckdb,lake]\n`);
   process.exit(2);
 }
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -60,19 +60,34 @@ function capture(events: number, seed: number, start = '2025-03-16T12:00:00.0000
   return path;
 }
 
-/** Fresh spool, state and metrics folders under dir. */
-function fresh(dir: string): { spool: string; state: string; metrics: string } {
+interface Dirs { spool: string; state: string; metrics: string; lake: string }
+
+/** Fresh spool, state, metrics and lake folders under dir. */
+function fresh(dir: string): Dirs {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  return { spool: join(dir, 'spool'), state: join(dir, 'state'), metrics: join(dir, 'metrics') };
+  return { spool: join(dir, 'spool'), state: join(dir, 'state'), metrics: join(dir, 'metrics'), lake: join(dir, 'lake') };
 }
 
-const periodic = (d: { spool: string; state: string; metrics: string }): Proc =>
-  tool('periodic', '-q', '--spool', d.spool, '--state', d.state, '--metrics', d.metrics);
+/** periodic on those folders; with its Parquet lake unless `lake` is false. */
+const periodic = (d: Dirs, lake = true): Proc =>
+  tool('periodic', '-q', '--spool', d.spool, '--state', d.state, '--metrics', d.metrics, ...(lake ? ['--lake', d.lake] : ['--no-lake']));
+
+/** Bytes of the files under a folder whose names match. */
+function bytesUnder(dir: string, name: RegExp): number {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += bytesUnder(join(dir, e.name), name);
+    else if (name.test(e.name)) n += statSync(join(dir, e.name)).size;
+  }
+  return n;
+}
 
 /** The history of `events` events: spooled by handle-stream and rolled up by periodic, once, kept in OUT. */
 function history(events: number, cap: () => string): string {
-  const dir = join(OUT, `history-${events}`);
+  // With its lake (periodic writes one since the lake came): a new name, so that older histories are not reused.
+  const dir = join(OUT, `history-lake-${events}`);
   if (existsSync(join(dir, 'done'))) return dir;
   const d = fresh(`${dir}.part`);
   if (events > 0) {
@@ -89,6 +104,7 @@ function history(events: number, cap: () => string): string {
 }
 
 const cap = capture(EVENTS, 1);
+const sizes: { lake?: number; ndjson?: number; events?: number } = {};
 const bare = (input: string): Sample => measure([{ label: 'bare loop', argv: [NODE, join(ROOT, 'dist', 'bench', 'bare.js')] }], { stdin: input });
 const hasJq = spawnSync('bash', ['-c', 'command -v jq'], { encoding: 'utf8' }).status === 0;
 
@@ -99,6 +115,12 @@ for (let rep = 0; rep < REPS; rep++) {
     const d = fresh(join(WORK, 'replay'));
     record('ingest', measure([tool('handle-stream', '-q', '--status', 'never', '--spool', d.spool)], { stdin: cap }));
     record('replay-periodic', measure([periodic(d)]));
+    if (rep === 0) {
+      // The lake against the canonical NDJSON that handle-stream spooled (now in the archive).
+      sizes.lake = bytesUnder(d.lake, /\.parquet$/);
+      sizes.ndjson = bytesUnder(d.spool, /^seg-.*\.ndjson$/);
+      sizes.events = EVENTS;
+    }
   }
   if (CASES.has('pipeline')) {
     record('pipeline', measure([
@@ -133,8 +155,18 @@ if (CASES.has('refresh') || CASES.has('duckdb')) {
         step(['cp', '-al', join(h.dir, 'spool'), d.spool]);
         cpSync(join(h.dir, 'state'), d.state, { recursive: true });
         cpSync(join(h.dir, 'metrics'), d.metrics, { recursive: true });
+        // The lake too: periodic only renames files in and unlinks them (compaction), never writes into one.
+        if (existsSync(join(h.dir, 'lake'))) step(['cp', '-al', join(h.dir, 'lake'), d.lake]);
         for (const f of readdirSync(newSpool)) if (f.startsWith('seg-')) step(['ln', join(newSpool, f), join(d.spool, f)]);
         record(`refresh-${h.events}`, measure([periodic(d)]));
+        if (CASES.has('lake')) {
+          const n = fresh(join(WORK, 'refresh'));
+          step(['cp', '-al', join(h.dir, 'spool'), n.spool]);
+          cpSync(join(h.dir, 'state'), n.state, { recursive: true });
+          cpSync(join(h.dir, 'metrics'), n.metrics, { recursive: true });
+          for (const f of readdirSync(newSpool)) if (f.startsWith('seg-')) step(['ln', join(newSpool, f), join(n.spool, f)]);
+          record(`refresh-nolake-${h.events}`, measure([periodic(n, false)]));
+        }
       }
       if (CASES.has('duckdb')) {
         const files = h.events === 0 ? [newCap] : [capture(h.events, 1), newCap];
@@ -143,12 +175,32 @@ if (CASES.has('refresh') || CASES.has('duckdb')) {
     }
   }
 }
+if (CASES.has('lake')) {
+  // Likes per minute over the largest history: bsky-sql over its lake against DuckDB over the same events as canonical NDJSON.
+  const top = Math.max(...HISTORY);
+  const h = history(top, () => capture(top, 1));
+  const segs: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (/^seg-.*\.ndjson$/.test(e.name)) segs.push(join(d, e.name));
+    }
+  };
+  walk(join(h, 'spool'));
+  if (segs.length && existsSync(join(h, 'lake'))) {
+    for (let rep = 0; rep < REPS; rep++) {
+      record('sql-ndjson', measure([{ label: 'duckdb', argv: [NODE, join(ROOT, 'dist', 'bench', 'sql-ndjson.js'), ...segs] }]));
+      record('sql-lake', measure([tool('bsky-sql', '-q', '--csv', '--lake', join(h, 'lake'), '--file', join(ROOT, 'sql', 'likes-per-minutes.sql'))]));
+    }
+    sizes.events ??= top;
+  }
+}
 rmSync(WORK, { recursive: true, force: true });
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${type()} ${release()}, Node ${process.version}, load average ${load.toFixed(2)} at start`;
 const text = report(results, {
   machine, date: startedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', reps: REPS, events: EVENTS, newEvents: NEW, history: HISTORY,
-  seconds: (Date.now() - startedAt.getTime()) / 1000,
+  seconds: (Date.now() - startedAt.getTime()) / 1000, sizes,
 });
 writeFileSync(join(OUT, 'latest.md'), text);
 process.stdout.write(text);

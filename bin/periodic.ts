@@ -10,6 +10,13 @@ import { METRICS, allParams, paramOption, parseParams } from '../lib/metrics/reg
 import { rollup } from '../lib/periodic/rollup.js';
 import { staleLine, summaryLine } from '../lib/periodic/summary.js';
 
+/** A size such as `5GB`, `500MB`, `1.5G`, `0` in bytes (powers of 1000); undefined when malformed. */
+function parseBytes(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(text.trim());
+  if (!m) return undefined;
+  return Math.round(+m[1] * 1000 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' '));
+}
+
 const metricOptions: Record<string, OptionSpec> = Object.fromEntries(
   allParams().map((p) => [p.flag, paramOption(p, false)]),
 );
@@ -25,6 +32,10 @@ const spec: ToolSpec = {
     'lock-stale': { type: 'string', describe: 'fallback only (no flock, holder on another host): a lock this old is taken over', default: '30s', duration: true, min: 1_000_000, max: TIMER_MAX_US },
     prom: { type: 'string', describe: 'Prometheus text file of counters, rewritten atomically each run, for node_exporter\'s textfile collector (default: STATE/periodic.prom)' },
     'max-age': { type: 'string', describe: 'stall alarm: after its work, exit 3 with one line on stderr when the newest event folded is older than this, or none ever was', duration: true, min: 1_000_000 },
+    lake: { type: 'string', describe: 'also write every folded event, exactly once, to a Parquet lake in this folder (docs/LAKE.md); off unless given, see its limits there' },
+    'lake-days': { type: 'number', describe: 'delete lake dates older than this many days before the newest event\'s (0: keep everything)', default: 0, integer: true, min: 0, max: 36500 },
+    'lake-min-free': { type: 'string', describe: 'below this much free space (e.g. 5GB, 500MB, 0) lake writes wait, loudly; segments wait in the archive; metrics stay exact', default: '5GB' },
+    rebuild: { type: 'boolean', describe: 'recompute the state and CSVs from the lake alone (after changing --keyword, --min-likes, --within...)', default: false },
     quiet: { type: 'boolean', describe: 'no summary line', default: false, alias: 'q' },
     ...metricOptions,
   },
@@ -32,10 +43,13 @@ const spec: ToolSpec = {
     ['watch -n 30 periodic', 'refresh the metrics every 30 seconds'],
     ['* * * * * cd /data/bsky && bin/periodic >> periodic.log 2>&1', 'a crontab line, every minute'],
     ['periodic --max-age 5m || echo "stream stalled"', 'exit 3 when no event newer than 5 minutes came in'],
+    ['periodic --lake ./lake --rebuild --keyword rust', 'the metrics again from the lake, with another keyword'],
   ],
 };
 
-const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays: number; lockStale: string; maxAge?: string; prom?: string; quiet: boolean }>(spec);
+const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays: number; lockStale: string; maxAge?: string; prom?: string; quiet: boolean; lake?: string | false; rebuild: boolean; lakeDays: number; lakeMinFree: string }>(spec);
+const minFree = parseBytes(opts.lakeMinFree) ?? usageError(spec.name, `--lake-min-free: invalid size '${opts.lakeMinFree}' (e.g. 5GB, 500MB, 0)`);
+if (opts.lake === '') usageError(spec.name, '--lake: empty folder name');
 if (opts.files.length) usageError(spec.name, `unexpected argument '${opts.files[0]}'`);
 const lockStaleMs = durationValue(opts.lockStale)! / 1000;
 let params;
@@ -51,6 +65,10 @@ try {
   const summary = await rollup({
     spool: opts.spool, stateDir: opts.state, metricsDir: opts.metrics, metrics: METRICS, params,
     archiveDays: opts.archiveDays, lockStaleMs, quiet: opts.quiet,
+    ...(!opts.lake ? {} : {
+      lake: { dir: opts.lake, days: opts.lakeDays, minFree, warn: (m: string) => void process.stderr.write(`periodic: ${m}\n`) },
+    }),
+    rebuild: opts.rebuild,
   });
   if ('busy' in summary) process.stderr.write(`periodic: another run is in progress (${summary.busy}); nothing done\n`);
   else {
@@ -65,5 +83,5 @@ try {
     }
   }
 } catch (err) {
-  fail(spec.name, err instanceof StateError ? `${err.message}; move ${opts.state} away to start afresh` : errorLine(err));
+  fail(spec.name, err instanceof StateError ? `${err.message}; ${opts.lake ? 'run periodic --rebuild to recompute from the lake, or ' : ''}move ${opts.state} away to start afresh` : errorLine(err));
 }

@@ -16,6 +16,6 @@ while [ "$rounds" -eq 0 ] || [ "$round" -lt "$rounds" ]; do
   sleep "$interval"
   round=$((round + 1))
   [ -t 1 ] && clear
-  "$bin/periodic" --spool "$dir/spool" --state "$dir/state" --metrics "$dir/metrics"
+  "$bin/periodic" --spool "$dir/spool" --state "$dir/state" --metrics "$dir/metrics" --lake "$dir/lake"
   "$bin/bsky-plot" -q --height 6 "$dir/metrics/likes-per-minutes.csv" "$dir/metrics/fast-likers.csv" "$dir/metrics/top-10-word.csv"
 done

@@ -12,11 +12,12 @@ test('bench: --quick runs every case on a tiny capture and prints the table and 
   t.equal(r.status, 0, 'exit 0');
   t.match(r.stdout, /^## Latest run\n/);
   t.match(r.stdout, /\| case \| what runs \| median s \| CPU s \| events\/s \| ratio \|/);
-  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000']) {
+  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-nolake-6000', 'sql-lake', 'sql-ndjson']) {
     t.match(r.stdout, new RegExp(`\\n\\| ${name} \\|`), `a row for ${name}`);
   }
   t.match(r.stdout, /\nTargets:\n\n- (PASS|FAIL) ingest:/);
   t.match(r.stdout, /peak RSS of handle-stream and periodic/);
+  t.match(r.stdout, /- (PASS|FAIL) lake: at most 30% of the canonical NDJSON's bytes/);
   t.match(r.stderr, /bench: repetition 1 of 1\n/, 'progress goes to stderr');
   t.equal(readFileSync(join(dir, 'latest.md'), 'utf8'), r.stdout, 'the report is kept in latest.md');
   t.notOk(existsSync(join(dir, 'work')), 'the work folder is removed');

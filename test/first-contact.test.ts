@@ -18,7 +18,7 @@ test('./handle-stream and ./periodic in the repository root are the main job, wi
   t.equal(root.code, 0, root.stderr);
   t.match(root.stdout, /^periodic: 1 new segments, 20000 events in/);
   t.equal(sh(`bsky-gen -q --events 20000 --seed 4 | ${ROOT}/bin/handle-stream && ${ROOT}/bin/periodic`, { cwd: join(dir, 'bin') }).code, 0);
-  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['metrics', 'spool', 'state']);
+  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['metrics', 'spool', 'state'], 'no lake unless named (--lake)');
   t.deepEqual(csvs(join(dir, 'root', 'metrics')), csvs(join(dir, 'bin', 'metrics')), 'the same CSVs as bin/handle-stream and bin/periodic');
   cleanup();
   t.end();
@@ -65,7 +65,9 @@ test('npm pack gives a package that npm install -g puts on PATH, and the main jo
   t.ok(existsSync(tarball), tarball);
   const prefix = join(dir, 'prefix');
   // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry only if not.
-  const install = sh(`npm install -g --prefix ${prefix} --prefer-offline --no-audit --no-fund --loglevel=error ${tarball}`);
+  // The machine's CA settings pass through: npm may ask the registry for a package its cache lacks (behind a TLS proxy).
+  const tls = Object.fromEntries(['HOME', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'npm_config_cafile'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  const install = sh(`npm install -g --prefix ${prefix} --prefer-offline --no-audit --no-fund --loglevel=error ${tarball}`, { env: tls });
   t.equal(install.code, 0, install.stderr);
   for (const tool of TOOLS) t.ok(existsSync(join(prefix, 'bin', tool)), `${tool} installed on PATH`);
   // The installed tools only: PATH holds the prefix and the system, not the repository's bin/.
@@ -74,10 +76,14 @@ test('npm pack gives a package that npm install -g puts on PATH, and the main jo
   const help = spawnSync('bash', ['--norc', '--noprofile', '-c', 'for t in "$@"; do "$t" --version || exit 1; done', '-', ...TOOLS], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
   t.equal(help.status, 0, help.stderr);
   t.deepEqual(help.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0]), TOOLS, 'every tool answers --version');
-  const job = 'bsky-gen -q --events 30000 --seed 9 | handle-stream -q && periodic -q';
+  const job = 'bsky-gen -q --events 30000 --seed 9 | handle-stream -q && periodic -q --lake lake';
   const installed = spawnSync('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', `command -v periodic && ${job}`], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
   t.equal(installed.status, 0, installed.stderr);
   t.equal(installed.stdout, `${join(prefix, 'bin', 'periodic')}\n`, 'the installed periodic runs');
+  // DuckDB, a native module outside the bundles, installed with the package: the installed bsky-sql answers over the lake periodic wrote.
+  const sql = spawnSync('bash', ['--norc', '--noprofile', '-c', 'bsky-sql -q "SELECT count(*) AS events FROM events"'], { cwd: join(dir, 'work'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(sql.status, 0, sql.stderr);
+  t.equal(sql.stdout, '{"events":30000}\n', 'the installed bsky-sql reads the lake the installed periodic wrote');
   mkdirSync(join(dir, 'repo'));
   t.equal(sh(job, { cwd: join(dir, 'repo') }).code, 0);
   t.deepEqual(csvs(join(dir, 'work', 'metrics')), csvs(join(dir, 'repo', 'metrics')), 'the same CSVs as the repository\'s tools');

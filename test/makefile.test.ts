@@ -32,7 +32,7 @@ test('make pipeline: the five stream tools give the reference CSVs', (t) => {
 });
 
 test('make replay, then make periodic: the main job gives the same CSVs', (t) => {
-  const where = `SPOOL=${dir}/spool STATE=${dir}/state METRICS=${dir}/metrics`;
+  const where = `SPOOL=${dir}/spool STATE=${dir}/state METRICS=${dir}/metrics LAKE=${dir}/lake`;
   const r = make(`replay CAPTURE=${CAPTURE} ${where}`);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^periodic: \d+ new segments/m);
@@ -40,6 +40,16 @@ test('make replay, then make periodic: the main job gives the same CSVs', (t) =>
   const again = make(`periodic ${where}`);
   t.match(again.stdout, /^periodic: 0 new segments/);
   t.deepEqual(csvs(join(dir, 'metrics')), expected);
+  t.end();
+});
+
+test('make sql: a query, or a SQL file as CSV, over the lake the main job wrote', (t) => {
+  const q = make(`sql LAKE=${dir}/lake QUERY="SELECT count(*) AS n FROM likes WHERE did LIKE 'did:%'"`);
+  t.equal(q.code, 0, q.stderr);
+  t.match(q.stdout, /^\{"n":\d+\}\n$/);
+  const f = make(`sql LAKE=${dir}/lake SQL=sql/top-10-word.sql CSV=1`);
+  t.equal(f.code, 0, f.stderr);
+  t.equal(f.stdout, readFileSync(join(dir, 'metrics', 'top-10-word.csv'), 'utf8'), 'sql/top-10-word.sql = metrics/top-10-word.csv');
   t.end();
 });
 
@@ -63,14 +73,15 @@ test('make demo: generates a sample, runs the main job in a folder of its own, d
   t.end();
 });
 
-test('make demo leaves the main job\'s ./spool, ./state and ./metrics alone (default folders, in a copy of the Makefile)', (t) => {
+test('make demo leaves the main job\'s ./spool, ./state, ./metrics and ./lake alone (default folders, in a copy of the Makefile)', (t) => {
   const { dir: d, cleanup: done } = tempDir();
   // A scratch project: the Makefile, and bin/ and dist/ linked, so the default folders are its own.
   sh(`cp Makefile ${d}/ && ln -s ${ROOT}/bin ${ROOT}/dist ${ROOT}/examples ${d}/`);
   const r = sh(`make -s --no-print-directory -o all -o dist/.built demo SAMPLE_EVENTS=3000`, { cwd: d });
   t.equal(r.code, 0, r.stderr);
   t.ok(existsSync(join(d, 'tmp', 'demo', 'metrics', 'likes-per-minutes.csv')), 'the demo writes tmp/demo/');
-  t.deepEqual(['spool', 'state', 'metrics'].filter((f) => existsSync(join(d, f))), [], 'and nothing in ./spool, ./state, ./metrics');
+  t.ok(existsSync(join(d, 'tmp', 'demo', 'lake', 'events')), 'its lake too');
+  t.deepEqual(['spool', 'state', 'metrics', 'lake'].filter((f) => existsSync(join(d, f))), [], 'and nothing in ./spool, ./state, ./metrics, ./lake');
   done();
   t.end();
 });

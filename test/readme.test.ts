@@ -39,7 +39,7 @@ function sandbox(): { dir: string; cleanup: () => void } {
   shell('bsky-gen -q --events 2000 --seed 9 --format jetstream > jetstream.ndjson');
   shell('bsky-parse -q capture.ndjson > events.ndjson && bsky-flatten -q events.ndjson > rows.ndjson');
   shell('head -n 3000 rows.ndjson > a.ndjson && tail -n +3001 rows.ndjson > b.ndjson && cp b.ndjson new-rows.ndjson');
-  shell('handle-stream -q < capture.ndjson && periodic -q && mkdir -p state');
+  shell('handle-stream -q < capture.ndjson && periodic -q --lake lake && mkdir -p state');
   writeFileSync(join(dir, 'bluesky'), '#!/bin/sh\necho "connecting to the firehose" >&2\ncat capture.ndjson\n');
   chmodSync(join(dir, 'bluesky'), 0o755);
   mkdirSync(join(dir, 'data'), { recursive: true });

@@ -22,6 +22,7 @@ export function periodicFamilies(s: RollupSummary, o: { seconds: number; pending
       samples: Object.entries(s.rows ?? {}).sort().map(([file, value]) => ({ labels: { file }, value })),
     },
   ];
+  if (s.lakeBytes !== undefined) families.push({ name: 'bsky_periodic_lake_bytes', type: 'gauge', help: 'Bytes of the Parquet lake\'s files (periodic --lake).', samples: one(s.lakeBytes) });
   // A zone-less time is read on the local clock, as it was written.
   if (s.newest) families.push({ name: 'bsky_periodic_newest_event_timestamp_seconds', type: 'gauge', help: 'Time of the newest event folded (Unix time): alert when it grows old.', samples: one(instantMs(s.newest) / 1000) });
   return families;

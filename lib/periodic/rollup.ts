@@ -11,6 +11,9 @@ import { loadMetrics, readState, writeState } from './state-file.js';
 import type { LineRef } from '../input/split-lines.js';
 import { Rejects } from '../cli/rejects.js';
 import { lockProcess } from '../lock/process-lock.js';
+import { LakeWriter, type LakeOptions } from '../lake/lake.js';
+import { lakeBytes } from '../lake/layout.js';
+import { lakeStates } from '../lake/rebuild.js';
 
 export interface RollupOptions {
   spool: string;
@@ -23,6 +26,10 @@ export interface RollupOptions {
   /** Only where the lock's holder cannot be checked (the fallback lock, held from another host): a lock this old is taken over. */
   lockStaleMs: number;
   quiet: boolean;
+  /** The Parquet lake every folded event goes to (lib/lake); none when undefined. */
+  lake?: LakeOptions;
+  /** Recompute the metric states from the lake instead of loading them (periodic --rebuild). */
+  rebuild?: boolean;
 }
 
 /**
@@ -50,6 +57,8 @@ export interface RollupSummary {
   totalEvents: number;
   newest: string | null;
   files: number;
+  /** Bytes of the lake's files, when there is a lake. */
+  lakeBytes?: number;
 }
 
 /**
@@ -70,11 +79,20 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     if (lost) throw new Error(`lost the lock (${lost.message}); nothing written`);
     crashPoint(name);
   };
+  let lakeCleanup = (): void => undefined;
   try {
     removeLeftovers(opts.metricsDir, opts.stateDir);
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
-    const states = loadMetrics(saved, opts.metrics, opts.params);
+    // Lake hook 1: finish the lake commit a killed run left (idempotent), drop uncommitted staging.
+    const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
+    lakeCleanup = () => lake?.close();
+    lake?.recover(saved.lake);
+    const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? []) : undefined;
+    if (rebuilt && rebuilt.events < saved.events) {
+      lake!.opts.warn?.(`rebuilt from what the lake holds: ${rebuilt.events} events of the ${saved.events} folded so far (older dates were pruned, --lake-days)`);
+    }
+    const states = rebuilt?.states ?? loadMetrics(saved, opts.metrics, opts.params);
     const listed = listSegments(opts.spool, refuseOther);
     const done = new Set(saved.folded);
     const fresh = listed.filter((s) => !done.has(s));
@@ -92,6 +110,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
     }
     rejects.close();
+    // Lake hook 2: the fresh segments wait for the lake, listed in the state saved below (written to it after the CSVs).
+    const journal = lake?.defer(fresh, saved.lake);
     check('save');
     const next = {
       version: 1 as const,
@@ -102,6 +122,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       rejectedBy: addCounts(saved.rejectedBy ?? {}, rejects.byReason),
       newest,
       metrics: Object.fromEntries(opts.metrics.map((m) => [m.name, m.save(states.get(m))])),
+      ...(journal ? { lake: journal } : {}),
+      ...(rebuilt ? { events: rebuilt.events + events, newest: rebuilt.newest !== null && (newest === null || rebuilt.newest > newest) ? rebuilt.newest : newest } : {}),
     };
     writeState(statePath, next);
     check('csv');
@@ -109,20 +131,34 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       writeFileAtomicSync(join(opts.metricsDir, m.file(opts.params)), toCsv(m.result(states.get(m)), m.columns, true));
     }
     if (!opts.quiet) for (const m of opts.metrics) for (const w of m.warnings?.(states.get(m)) ?? []) process.stderr.write(`periodic: ${m.name}: ${w}\n`);
+    // Lake hook 3: the waiting segments' rows staged as Parquet, committed by a second save, published.
+    let keep = new Set<string>();
+    if (lake && journal) {
+      const written = await lake.stage(opts.spool, journal, next.newest);
+      if (written !== journal) {
+        check('lake-save');
+        writeState(statePath, { ...next, lake: written });
+        lake.commit(written);
+      }
+      // Segments still waiting for the lake (disk under the floor) stay in the archive whatever --archive-days says.
+      keep = new Set(written.behind ?? []);
+    }
     check('archive');
     const day = new Date().toISOString().slice(0, 10);
     for (const name of next.folded) {
-      if (opts.archiveDays > 0) archiveSegment(opts.spool, name, day);
+      if (opts.archiveDays > 0 || keep.has(name)) archiveSegment(opts.spool, name, day);
       else rmSync(join(opts.spool, name), { force: true });
       crashPoint('archive-mid');
     }
-    pruneArchive(opts.spool, opts.archiveDays);
+    pruneArchive(opts.spool, opts.archiveDays, keep);
     return {
-      segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest, files: opts.metrics.length,
+      segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest: next.newest, files: opts.metrics.length,
       totals: { segments: next.segments, rejected: next.rejected, rejectedBy: next.rejectedBy, late: lateOf(next.metrics) },
       rows: Object.fromEntries(opts.metrics.map((m) => [m.file(opts.params), m.result(states.get(m)).length])),
+      ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir) } : {}),
     };
   } finally {
+    lakeCleanup();
     await lock.held.release();
   }
 }
@@ -147,7 +183,12 @@ function removeLeftovers(...dirs: string[]): void {
 }
 
 /** Deletes archive day folders older than `days` days. */
-function pruneArchive(spool: string, days: number): void {
+function pruneArchive(spool: string, days: number, keep: ReadonlySet<string> = new Set()): void {
   const cutoff = new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
-  for (const day of archiveDays(spool)) if (day < cutoff || days === 0) rmSync(join(spool, 'archive', day), { recursive: true, force: true });
+  for (const day of archiveDays(spool)) {
+    if (!(day < cutoff || days === 0)) continue;
+    const dir = join(spool, 'archive', day);
+    if (keep.size === 0) rmSync(dir, { recursive: true, force: true });
+    else for (const f of readdirSync(dir)) if (!keep.has(f)) rmSync(join(dir, f), { force: true });
+  }
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { IoError } from '../io/io-error.js';
 import { StateError, type Metric, type Params, type SavedState } from '../metrics/metric.js';
+import type { LakeJournal } from '../lake/lake.js';
 
 /** What periodic keeps between runs, in one file replaced atomically: metrics and bookkeeping change together. */
 export interface PeriodicState {
@@ -15,6 +16,8 @@ export interface PeriodicState {
   rejectedBy?: Record<string, number>;
   newest: string | null;
   metrics: Record<string, SavedState>;
+  /** The lake's commit journal (lib/lake/lake.ts), when periodic writes a lake. */
+  lake?: LakeJournal;
 }
 
 export const EMPTY: PeriodicState = { version: 1, folded: [], segments: 0, events: 0, rejected: 0, newest: null, metrics: {} };

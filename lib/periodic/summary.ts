@@ -18,6 +18,7 @@ export function summaryLine(s: RollupSummary, seconds: number, now = Date.now(),
     parts.push(`newest event ${s.newest} (${age >= 0 ? `${humanSeconds(age)} old` : `${humanSeconds(-age)} ahead of the clock`})`);
   }
   parts.push(`${s.files} CSV files written`);
+  if (s.lakeBytes) parts.push(`lake ${humanBytes(s.lakeBytes)}`);
   // Run in the wrong folder, periodic writes empty CSVs: say why, or they look like a broken stream.
   if (s.totalEvents === 0 && s.segments === 0) parts.push(`no segments in ${spool}: is handle-stream writing here?`);
   return `periodic: ${parts.join(', ')}`;
@@ -33,4 +34,12 @@ export function staleLine(s: RollupSummary, maxAgeUs: number, limit: string, now
   const ageS = (now - instantMs(s.newest)) / 1000;
   if (ageS * 1e6 <= maxAgeUs) return null;
   return `periodic: stale: the newest event folded, ${s.newest}, is ${humanSeconds(ageS)} old (--max-age ${limit})`;
+}
+
+/** Bytes for people: `812 B`, `3.4 MB`, `1.20 GB`. */
+export function humanBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
 }

@@ -1,0 +1,184 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openDuck, type DuckOptions } from './duck.js';
+import { compactionStep } from './compact.js';
+import { lakeFiles, STAGING } from './layout.js';
+import { DAY_US, formatWall, wallMicros } from '../time.js';
+import { ROW_GROUP, stageSegments } from './write.js';
+
+/**
+ * The lake's part of periodic's state file, which is the commit point: files
+ * listed in `publish` are renamed into the lake and files in `remove` deleted
+ * once the state that lists them is saved, by the run that saved it or, when
+ * that one was killed, by the next (both steps are idempotent). Staged files
+ * the saved state does not list were never committed and are deleted.
+ */
+export interface LakeJournal {
+  /** Batches written so far: numbers the next one (file names and the `batch` column). */
+  batches: number;
+  publish: Array<{ from: string; to: string }>;
+  remove: string[];
+  /**
+   * Segments folded into the metrics but not yet into the lake (free space
+   * was under the floor), in fold order: they wait in the spool's archive,
+   * which keeps them, and go in first once space returns.
+   */
+  behind?: string[];
+}
+
+export const EMPTY_JOURNAL: LakeJournal = { batches: 0, publish: [], remove: [] };
+
+/** Free bytes for an unprivileged writer on the file system holding `dir` (or its nearest existing parent). */
+export function freeBytes(dir: string): number {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  const s = statfsSync(d);
+  return s.bavail * s.bsize;
+}
+
+/** Fault injection for the kill tests (as rollup's): BSKY_CRASH_AT=lake-stage|lake-commit|lake-commit-mid|lake-compact. */
+function crashPoint(step: string): void {
+  if (process.env.BSKY_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+}
+
+export interface LakeOptions extends DuckOptions {
+  dir: string;
+  /** A closed partition's files smaller than this are merged, a group of them per run. */
+  compactBytes?: number;
+  /** Dates older than this many days before the newest event's date are deleted (0: keep everything). */
+  days?: number;
+  /** Below this many free bytes on the lake's file system, lake writes wait (the metrics do not). */
+  minFree?: number;
+  /** Told when writes wait or resume. */
+  warn?: (message: string) => void;
+}
+
+/** Makes a file's (or folder's) content and name durable. */
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** periodic's writer of the lake: recover at start, stage before the state is saved, commit after. */
+export class LakeWriter {
+  private duck: Awaited<ReturnType<typeof openDuck>> | undefined;
+  /** Segments that were waiting for the lake before this run (for the message when writes resume). */
+  private waitedBefore = 0;
+
+  constructor(readonly opts: LakeOptions) {}
+
+  /** Finishes what the saved state committed and a killed run did not, and drops uncommitted staging. */
+  recover(journal: LakeJournal | undefined): void {
+    if (journal) this.commit(journal);
+    rmSync(join(this.opts.dir, STAGING), { recursive: true, force: true });
+  }
+
+  /** The journal to save with the folded segments: they wait for the lake (behind the ones already waiting). */
+  defer(fresh: string[], saved: LakeJournal | undefined): LakeJournal {
+    this.waitedBefore = saved?.behind?.length ?? 0;
+    const behind = [...(saved?.behind ?? []), ...fresh];
+    return { batches: saved?.batches ?? 0, publish: [], remove: [], ...(behind.length ? { behind } : {}) };
+  }
+
+  /**
+   * Writes the rows of the waiting segments (unless free space is under the
+   * floor), at most one compaction step and the retention's deletions into
+   * staging; returns the journal to save (the same object when there is
+   * nothing to do). Nothing readers see changes until commit().
+   */
+  async stage(spool: string, saved: LakeJournal, newest: string | null): Promise<LakeJournal> {
+    const journal: LakeJournal = { batches: saved.batches, publish: [], remove: [] };
+    const dir = this.opts.dir;
+    const waiting = saved.behind ?? [];
+    const free = waiting.length ? freeBytes(dir) : Infinity;
+    if (waiting.length && free < (this.opts.minFree ?? 0)) {
+      journal.behind = waiting;
+      this.opts.warn?.(`lake writes wait: ${free} bytes free at ${dir}, under the floor of ${this.opts.minFree} (--lake-min-free); `
+        + `${waiting.length} segments wait in ${join(spool, 'archive')} and go into the lake once space returns; the metrics stay exact`);
+    } else if (waiting.length) {
+      if (this.waitedBefore) this.opts.warn?.(`lake writes resume: ${this.waitedBefore} segments that waited go into the lake`);
+      const found = waiting.map((name) => ({ name, path: locate(spool, name) }));
+      const lost = found.filter((f) => f.path === undefined).map((f) => f.name);
+      if (lost.length) this.opts.warn?.(`${lost.length} segments that waited for the lake are gone from ${spool} and its archive: their events are not in the lake (${lost[0]}...)`);
+      const batch = journal.batches++;
+      const staged = await stageSegments(await this.db(), dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch);
+      journal.publish.push(...staged.files);
+      crashPoint('lake-stage');
+    }
+    // Retention: whole dates older than --lake-days before the newest event's.
+    if (this.opts.days && newest !== null && !Number.isNaN(wallMicros(newest))) {
+      const cutoff = formatWall(wallMicros(newest.slice(0, 10) + 'T00:00:00.000000') - this.opts.days * DAY_US).slice(0, 10);
+      for (const f of lakeFiles(dir)) if (f.date < cutoff) journal.remove.push(f.path);
+    }
+    const step = compactionStep(dir, newest, this.opts.compactBytes ?? 128 << 20);
+    if (step) {
+      const batch = journal.batches++;
+      const from = join(STAGING, `compact-${batch}.parquet`);
+      const db = await this.db();
+      const list = `[${step.files.map((f) => `'${join(dir, f).replaceAll("'", "''")}'`).join(', ')}]`;
+      mkdirSync(join(dir, STAGING), { recursive: true });
+      await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
+        TO '${join(dir, from).replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+      journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
+      journal.remove.push(...step.files);
+      crashPoint('lake-compact');
+    }
+    for (const f of journal.publish) fsyncPath(join(dir, f.from));
+    if (journal.publish.length === 0 && journal.remove.length === 0 && (journal.behind ?? []).length === waiting.length) return saved;
+    return journal;
+  }
+
+  /** Publishes what a saved journal lists (idempotent): renames, then deletions, then the folders made durable. */
+  commit(journal: LakeJournal): void {
+    const dir = this.opts.dir;
+    crashPoint('lake-commit');
+    const touched = new Set<string>();
+    for (const f of journal.publish) {
+      const from = join(dir, f.from);
+      if (!existsSync(from)) continue;
+      const to = join(dir, f.to);
+      mkdirSync(dirname(to), { recursive: true });
+      renameSync(from, to);
+      touched.add(dirname(to));
+      crashPoint('lake-commit-mid');
+    }
+    for (const f of journal.remove) {
+      rmSync(join(dir, f), { force: true });
+      touched.add(dirname(join(dir, f)));
+    }
+    for (const d of touched) {
+      if (!existsSync(d)) continue;
+      // A date whose files are all gone (retention, compaction) goes too.
+      if (readdirSync(d).length === 0) rmdirSync(d);
+      else fsyncPath(d);
+    }
+  }
+
+  /** DuckDB, opened on first use: a run with nothing to write never loads it. */
+  async db() {
+    this.duck ??= await openDuck({ ...this.opts, tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') });
+    return this.duck.db;
+  }
+
+  close(): void {
+    this.duck?.close();
+    this.duck = undefined;
+  }
+}
+
+/** Where a segment is: still in the spool, or in a day folder of its archive. */
+export function locate(spool: string, name: string): string | undefined {
+  const here = join(spool, name);
+  if (existsSync(here)) return here;
+  const archive = join(spool, 'archive');
+  if (!existsSync(archive)) return undefined;
+  for (const day of readdirSync(archive).sort().reverse()) {
+    const p = join(archive, day, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}

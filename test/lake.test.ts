@@ -1,0 +1,272 @@
+import test from 'tape';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exited, ndjson, run, start, tempDir } from './helpers.js';
+import { boundaryLines, chunks, genLines, key, LAKE_KEY, lakeQuery, spooledKeys } from './lake-fixtures.js';
+import { tokens } from '../lib/metrics/words.js';
+
+// Across midnight (two dates), with duplicates and bad lines, plus the boundary cases in the middle.
+const gen = genLines(4000, 21, ['--start', '2025-03-16T23:58:30.000000', '--rate', '20', '--dup-rate', '0.01', '--bad-rate', '0.003']);
+const lines = [...gen.slice(0, 2000), ...boundaryLines(), ...gen.slice(2000)];
+
+/** Every event key in the lake, sorted, read by DuckDB from the Parquet files themselves. */
+async function lakeKeys(dir: string): Promise<string[]> {
+  const rows = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k FROM ${files}`);
+  return rows.map((r) => r.k as string).sort();
+}
+
+/** Ages the lock a killed run left, so that the next run takes it over at once. */
+function staleLock(dir: string): void {
+  const lock = join(dir, 'state', 'periodic.lock');
+  if (existsSync(lock)) utimesSync(lock, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+}
+
+/** Spools the capture in `parts` handle-stream runs with periodic (and `env`) after each. */
+function spoolAndRoll(dir: string, parts: number, periodicArgs: string[] = ['-q'], env: Record<string, string> = {}): void {
+  for (const part of chunks(lines, parts)) {
+    run('handle-stream', ['-q', '--rotate-bytes', '100000'], part, { cwd: dir });
+    run('periodic', ['--lake', 'lake', ...periodicArgs], '', { cwd: dir, env });
+  }
+}
+
+test('lake: periodic writes every folded event into the lake once, by date, zstd Parquet, none left in staging', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 4);
+  const spooled = spooledKeys(dir);
+  t.ok(spooled.length > 4000, `${spooled.length} events spooled`);
+  t.deepEqual(await lakeKeys(dir), spooled, 'the lake holds each spooled event exactly once');
+  const state = JSON.parse(readFileSync(join(dir, 'state', 'periodic.json'), 'utf8')) as { events: number };
+  t.equal(state.events, spooled.length, 'as many as periodic folded');
+  const dates = readdirSync(join(dir, 'lake', 'events')).sort();
+  t.deepEqual(dates, ['date=2025-03-16', 'date=2025-03-17'], 'Hive partitions by event date');
+  t.notOk(existsSync(join(dir, 'lake', '.staging')) && readdirSync(join(dir, 'lake', '.staging')).some((f) => f.endsWith('.parquet')), 'no staged file left');
+  const meta = await lakeQuery(join(dir, 'lake'), (files) => `SELECT DISTINCT compression FROM parquet_metadata('${join(dir, 'lake', 'events', '**', '*.parquet')}')`);
+  t.deepEqual(meta.map((m) => m.compression), ['ZSTD'], 'zstd');
+  cleanup();
+  t.end();
+});
+
+test('lake: each row holds the flat row bsky-flatten makes of its event, the post tokens as top-words makes them, and the record', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 2);
+  // The canonical events, as the spool holds them, flattened by bsky-flatten.
+  const segs: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.startsWith('seg-')) segs.push(join(d, e.name));
+    }
+  };
+  walk(join(dir, 'spool'));
+  const events = segs.sort().flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean));
+  const flat = ndjson(run('bsky-flatten', ['-q'], events.join('\n') + '\n').stdout);
+  const byKey = new Map<string, Record<string, unknown>>();
+  events.forEach((line, i) => byKey.set(key(JSON.parse(line) as Record<string, unknown>), { ...flat[i], record: (JSON.parse(line) as { record?: unknown }).record ?? null }));
+  const rows = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, coalesce(time_text, strftime(time, '%Y-%m-%dT%H:%M:%S.%f')) AS time, * EXCLUDE (time, time_text, batch, seg, seq, date) FROM ${files}`);
+  t.equal(rows.length, events.length, 'one row per event');
+  let differ = 0;
+  let posts = 0;
+  for (const row of rows) {
+    const want = byKey.get(row.k as string);
+    const { k, words, record, ...fields } = row;
+    const got: Record<string, unknown> = {};
+    for (const [f, v] of Object.entries(fields)) if (v !== null) got[f] = v;
+    const { record: wantRecord, ...wantFields } = want ?? {};
+    if (want === undefined || JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(wantFields).sort())
+      || JSON.stringify(JSON.parse(record as string)) !== JSON.stringify(wantRecord)) {
+      if (differ++ < 3) t.deepEqual(got, wantFields, `row ${String(k)}`);
+    }
+    if (fields.kind === 'post' && typeof fields.text === 'string') {
+      posts++;
+      if (JSON.stringify(words) !== JSON.stringify(tokens(fields.text))) t.fail(`words of ${String(k)}`);
+    } else if (words !== null) t.fail(`words only for posts: ${String(k)}`);
+  }
+  t.equal(differ, 0, 'every field as bsky-flatten gives it (boundary cases included)');
+  t.ok(posts > 100, `${posts} posts with their tokens`);
+  cleanup();
+  t.end();
+});
+
+test('lake: a file in the staging folder is never read as part of the lake', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 1);
+  const before = await lakeKeys(dir);
+  // What a killed run leaves: a staged copy of a published file.
+  const published = readdirSync(join(dir, 'lake', 'events', 'date=2025-03-16'))[0];
+  mkdirSync(join(dir, 'lake', '.staging', 'batch-9', 'out', 'date=2025-03-16'), { recursive: true });
+  writeFileSync(join(dir, 'lake', '.staging', 'batch-9', 'out', 'date=2025-03-16', 'x.parquet'), readFileSync(join(dir, 'lake', 'events', 'date=2025-03-16', published)));
+  t.deepEqual(await lakeKeys(dir), before, 'the readers\' glob (lake/events/**) skips it');
+  t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  t.notOk(existsSync(join(dir, 'lake', '.staging')), 'and the next run deletes it');
+  cleanup();
+  t.end();
+});
+
+test('lake: killed at each lake step (fault injection) and run to completion, every event is in the lake exactly once', async (t) => {
+  for (const step of ['save', 'csv', 'lake-stage', 'lake-save', 'lake-commit', 'lake-commit-mid', 'archive']) {
+    const { dir, cleanup } = tempDir();
+    for (const part of chunks(lines, 3)) {
+      run('handle-stream', ['-q', '--rotate-bytes', '60000'], part, { cwd: dir });
+      const killed = run('periodic', ['--lake', 'lake', '-q', '--lock-stale', '1s'], '', { cwd: dir, env: { BSKY_CRASH_AT: step } });
+      t.equal(killed.signal, 'SIGKILL', `killed at ${step}${killed.stderr ? `: ${killed.stderr}` : ''}`);
+      staleLock(dir);
+    }
+    const final = run('periodic', ['--lake', 'lake', '-q', '--lock-stale', '1s'], '', { cwd: dir });
+    t.equal(final.code, 0, final.stderr);
+    t.deepEqual(await lakeKeys(dir), spooledKeys(dir), `exactly once after kills at ${step}`);
+    cleanup();
+  }
+  t.end();
+});
+
+test('lake: periodic killed with SIGKILL at 20 random moments while it writes the lake, then run to completion: every event exactly once', async (t) => {
+  const { dir, cleanup } = tempDir();
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const kills: number[] = [];
+  for (const part of chunks(lines, 20)) {
+    run('handle-stream', ['-q', '--rotate-bytes', '30000'], part, { cwd: dir });
+    const child = start('periodic', ['--lake', 'lake', '-q', '--lock-stale', '1s'], { cwd: dir });
+    const delay = 100 + Math.floor(random() * 900);
+    kills.push(delay);
+    const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+    await exited(child);
+    clearTimeout(timer);
+    staleLock(dir);
+  }
+  const final = run('periodic', ['--lake', 'lake', '-q', '--lock-stale', '1s'], '', { cwd: dir });
+  t.equal(final.code, 0, final.stderr);
+  t.deepEqual(await lakeKeys(dir), spooledKeys(dir), `exactly once after kills at ${kills.join(', ')} ms`);
+  cleanup();
+  t.end();
+});
+
+function csvs(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(join(dir, 'metrics')).sort()) out[f] = readFileSync(join(dir, 'metrics', f), 'utf8');
+  return out;
+}
+
+test('lake: periodic --rebuild recomputes the same CSVs from the lake alone; with other parameters, those of a fresh run with them', (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 4);
+  const incremental = csvs(dir);
+  const state = readFileSync(join(dir, 'state', 'periodic.json'), 'utf8');
+  const rebuilt = run('periodic', ['--lake', 'lake', '--rebuild'], '', { cwd: dir });
+  t.equal(rebuilt.code, 0, rebuilt.stderr);
+  t.deepEqual(csvs(dir), incremental, 'identical CSVs');
+  t.equal((JSON.parse(readFileSync(join(dir, 'state', 'periodic.json'), 'utf8')) as { events: number }).events, (JSON.parse(state) as { events: number }).events, 'the same event count');
+  const other = ['--keyword', 'software', '--min-likes', '20', '--within', '30s', '--lateness', '0'];
+  const refused = run('periodic', ['--lake', 'lake', '-q', ...other], '', { cwd: dir });
+  t.match(refused.stderr, /run periodic --rebuild/, 'other parameters without --rebuild: told to rebuild');
+  t.equal(run('periodic', ['--lake', 'lake', '-q', '--rebuild', ...other], '', { cwd: dir }).code, 0);
+  const fresh = tempDir();
+  run('handle-stream', ['-q'], Buffer.concat(lines), { cwd: fresh.dir });
+  run('periodic', ['--lake', 'lake', '-q', ...other], '', { cwd: fresh.dir });
+  t.deepEqual(csvs(dir), csvs(fresh.dir), 'as a fresh run with --keyword software --min-likes 20 --within 30s --lateness 0');
+  t.ok(csvs(dir)['fast-likers.csv'].split('\n').length > 2, 'with fast likers');
+  // New segments after a rebuild are folded as usual.
+  run('handle-stream', ['-q'], Buffer.concat(genLines(500, 99, ['--start', '2025-03-17T00:10:00.000000'])), { cwd: dir });
+  run('handle-stream', ['-q'], Buffer.concat(genLines(500, 99, ['--start', '2025-03-17T00:10:00.000000'])), { cwd: fresh.dir });
+  run('periodic', ['--lake', 'lake', '-q', ...other], '', { cwd: dir });
+  run('periodic', ['--lake', 'lake', '-q', ...other], '', { cwd: fresh.dir });
+  t.deepEqual(csvs(dir), csvs(fresh.dir), 'and runs after it go on incrementally');
+  fresh.cleanup();
+  cleanup();
+  t.end();
+});
+
+test('lake: --rebuild with --no-lake is refused; --no-lake writes no lake', (t) => {
+  const { dir, cleanup } = tempDir();
+  run('handle-stream', ['-q'], Buffer.concat(genLines(300, 2)), { cwd: dir });
+  t.equal(run('periodic', ['-q', '--no-lake'], '', { cwd: dir }).code, 0);
+  t.notOk(existsSync(join(dir, 'lake')), 'no lake folder');
+  const r = run('periodic', ['-q', '--no-lake', '--rebuild'], '', { cwd: dir });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^periodic: --rebuild reads the lake[^\n]*\n$/);
+  cleanup();
+  t.end();
+});
+
+/** A like far enough in the future to close every earlier date. */
+const closer = Buffer.from(JSON.stringify({ time: '2025-03-18T02:00:00.000000', did: 'did:plc:closer', op: 'create', collection: 'app.bsky.feed.like', rkey: 'c1', record: { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/7' } } }) + '\n');
+
+test('lake: the small files of a closed date are compacted, one bounded step per run, every event still once (killed while compacting too)', async (t) => {
+  for (const step of ['none', 'lake-compact', 'save', 'lake-commit', 'lake-commit-mid']) {
+    const { dir, cleanup } = tempDir();
+    spoolAndRoll(dir, 5);
+    const files = (date: string): string[] => readdirSync(join(dir, 'lake', 'events', `date=${date}`)).filter((f) => f.endsWith('.parquet'));
+    t.ok(files('2025-03-16').length >= 3, `${files('2025-03-16').length} files for 2025-03-16 before it closes`);
+    run('handle-stream', ['-q'], closer, { cwd: dir });
+    run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir });
+    if (step !== 'none') {
+      const killed = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir, env: { BSKY_CRASH_AT: step } });
+      t.equal(killed.signal, 'SIGKILL', `killed at ${step}`);
+      staleLock(dir);
+    }
+    for (let i = 0; i < 3; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+    t.deepEqual([files('2025-03-16').length, files('2025-03-17').length], [1, 1], `one file per closed date (${step})`);
+    t.equal(files('2025-03-18').length, 1, 'the open date untouched');
+    t.deepEqual(await lakeKeys(dir), spooledKeys(dir), `every event exactly once (${step})`);
+    cleanup();
+  }
+  t.end();
+});
+
+test('lake: --lake-days N deletes the dates older than N days before the newest event\'s, through the same commit', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 2, ['-q', '--lake-days', '1']);
+  t.deepEqual(readdirSync(join(dir, 'lake', 'events')).sort(), ['date=2025-03-16', 'date=2025-03-17'], 'one day back is kept');
+  run('handle-stream', ['-q'], closer, { cwd: dir });
+  t.equal(run('periodic', ['--lake', 'lake', '-q', '--lake-days', '1'], '', { cwd: dir }).code, 0);
+  t.deepEqual(readdirSync(join(dir, 'lake', 'events')).sort(), ['date=2025-03-17', 'date=2025-03-18'], 'the date two days before the newest is gone');
+  const kept = spooledKeys(dir).filter((k) => !/ 2025-03-16T\S*$/.test(k));
+  t.deepEqual(await lakeKeys(dir), kept, 'the rest exactly once');
+  const rebuilt = run('periodic', ['--lake', 'lake', '-q', '--rebuild', '--lake-days', '1'], '', { cwd: dir });
+  t.equal(rebuilt.code, 0, rebuilt.stderr);
+  t.equal(rebuilt.stderr, `periodic: rebuilt from what the lake holds: ${kept.length} events of the ${spooledKeys(dir).length} folded so far (older dates were pruned, --lake-days)\n`, 'a rebuild after pruning says what it covers');
+  cleanup();
+  t.end();
+});
+
+test('lake: under the free-space floor periodic keeps the metrics exact, says so, keeps the segments in the archive, and the lake catches up once space returns', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const whole = tempDir();
+  const parts = chunks(lines, 3);
+  for (const d of [dir, whole.dir]) {
+    run('handle-stream', ['-q'], parts[0], { cwd: d });
+    t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: d }).code, 0);
+    run('handle-stream', ['-q'], parts[1], { cwd: d });
+    run('handle-stream', ['-q'], parts[2], { cwd: d });
+  }
+  // The same folder without a floor: the reference.
+  t.equal(run('periodic', ['--lake', 'lake', '-q', '--archive-days', '0'], '', { cwd: whole.dir }).code, 0);
+  // A floor no disk reaches; --archive-days 0 would delete the segments at once, but not those the lake waits for.
+  for (let i = 0; i < 2; i++) {
+    const low = run('periodic', ['--lake', 'lake', '-q', '--lake-min-free', '1000000TB', '--archive-days', '0'], '', { cwd: dir });
+    t.equal(low.code, 0, low.stderr);
+    t.match(low.stderr, /^periodic: lake writes wait: \d+ bytes free at lake, under the floor of 1000000000000000000 \(--lake-min-free\); 2 segments wait in spool\/archive and go into the lake once space returns; the metrics stay exact\n$/);
+  }
+  const archived = readdirSync(join(dir, 'spool', 'archive')).flatMap((d) => readdirSync(join(dir, 'spool', 'archive', d)));
+  t.equal(archived.length, 2, 'the two waiting segments are kept in the archive');
+  const metrics = (d: string): string => readdirSync(join(d, 'metrics')).sort().map((f) => readFileSync(join(d, 'metrics', f), 'utf8')).join('');
+  t.equal(metrics(dir), metrics(whole.dir), 'the metrics as exact as without a floor');
+  const back = run('periodic', ['--lake', 'lake', '-q', '--lake-min-free', '0', '--archive-days', '0'], '', { cwd: dir });
+  t.equal(back.code, 0, back.stderr);
+  t.match(back.stderr, /lake writes resume: 2 segments that waited go into the lake/);
+  t.deepEqual(await lakeKeys(dir), await lakeKeys(whole.dir), 'every event in the lake exactly once after all');
+  t.notOk(existsSync(join(dir, 'spool', 'archive')) && readdirSync(join(dir, 'spool', 'archive')).some((d) => readdirSync(join(dir, 'spool', 'archive', d)).length), 'and the archive is pruned as --archive-days says once they are in');
+  t.equal(metrics(dir), metrics(whole.dir), 'the metrics unchanged');
+  whole.cleanup();
+  cleanup();
+  t.end();
+});
+
+test('periodic: --lake-days and --lake-min-free are checked', (t) => {
+  for (const [args, message] of [[['--lake-days', '-1'], /--lake-days: expected a whole number from 0 to 36500/], [['--lake-min-free', 'lots'], /--lake-min-free: invalid size 'lots'/]] as Array<[string[], RegExp]>) {
+    const r = run('periodic', args);
+    t.equal(r.code, 2);
+    t.match(r.stderr, message);
+  }
+  t.end();
+});

@@ -12,7 +12,7 @@ test('bench: --quick runs every case on a tiny capture and prints the table and 
   t.equal(r.status, 0, 'exit 0');
   t.match(r.stdout, /^## Latest run\n/);
   t.match(r.stdout, /\| case \| what runs \| median s \| CPU s \| events\/s \| ratio \|/);
-  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-nolake-6000', 'sql-lake', 'sql-ndjson']) {
+  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-lake-6000', 'sql-lake', 'sql-ndjson']) {
     t.match(r.stdout, new RegExp(`\\n\\| ${name} \\|`), `a row for ${name}`);
   }
   t.match(r.stdout, /\nTargets:\n\n- (PASS|FAIL) ingest:/);

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { listOption } from '../lib/cli/list-option.js';
-import { fail, parseArgs, runLines, type ToolSpec } from '../lib/cli/tool.js';
+import { fail, listOption, parseArgs, runLines, type ToolSpec } from '../lib/cli/tool.js';
 import { AtomicFile } from '../lib/io/atomic-write.js';
 import { csvLines } from '../lib/csv/csv-lines.js';
 
@@ -9,7 +8,7 @@ const spec: ToolSpec = {
   summary: 'NDJSON rows to CSV (RFC 4180, LF, header row), columns in a chosen order; --out replaces a file atomically.',
   lines: true,
   options: {
-    columns: { type: 'string', describe: "columns in this order, comma-separated, each KEY or KEY:HEADER (default: the first row's keys)", alias: 'c' },
+    columns: { type: 'string', describe: "columns in this order, comma-separated, each KEY or KEY:HEADER ", alias: 'c', defaultText: "the first row's keys" },
     header: { type: 'boolean', describe: 'write a header row (--no-header to leave it out)', default: true },
     out: { type: 'string', describe: 'write to FILE through a temporary file renamed into place: readers never see half a file (a symlink is followed; a device or FIFO is written directly)', alias: 'o' },
   },

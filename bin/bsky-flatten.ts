@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { listOption } from '../lib/cli/list-option.js';
-import { parseArgs, runLines, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { listOption, parseArgs, runLines, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { FILTER_OPTIONS, type FilterArgs } from '../lib/cli/filter-options.js';
 import { FIELDS, type FlatRow } from '../lib/rows/flatten.js';
 import { flattenLines } from '../lib/rows/flatten-lines.js';
 
@@ -9,8 +9,7 @@ const spec: ToolSpec = {
   summary: `Canonical events (or raw capture lines) to flat rows, one per event.\nFields: ${FIELDS.join(', ')}.`,
   lines: true,
   options: {
-    kinds: { type: 'string', describe: 'keep only these kinds, comma-separated (like, post, repost, follow, block, profile, ...)', alias: 'k' },
-    ops: { type: 'string', describe: 'keep only these operations, comma-separated (create, update, delete, identity, account)' },
+    ...FILTER_OPTIONS,
     fields: { type: 'string', describe: 'output only these fields, in this order, comma-separated', alias: 'f' },
   },
   examples: [
@@ -19,7 +18,7 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ kinds?: string; ops?: string; fields?: string }>(spec);
+const opts = parseArgs<FilterArgs & { fields?: string }>(spec);
 const fields = listOption(opts.fields) as Array<keyof FlatRow>;
 const unknown = fields.find((f) => !FIELDS.includes(f));
 if (unknown) usageError(spec.name, `--fields: unknown field '${unknown}' (fields: ${FIELDS.join(', ')})`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { pipeline } from 'node:stream/promises';
-import { fail, parseArgs, quietOnBrokenPipe, usageError, type ToolSpec } from '../lib/cli/tool.js';
+import { exitOnBrokenPipe, fail, parseArgs, quietOnBrokenPipe, usageError, type ToolSpec } from '../lib/cli/tool.js';
 import { describeError } from '../lib/io/io-error.js';
 import { Capture, chunks, clockFor, nowMicros, paced, summary, toGenOptions, type CliOptions } from '../lib/gen/cli.js';
 
@@ -9,7 +9,7 @@ const spec: ToolSpec = {
   summary: 'Writes a synthetic, deterministic firehose capture (take-home script lines or Jetstream) with a realistic mix, bursts of fast likers, and optional bad lines and duplicates.',
   usage: 'bsky-gen [options]',
   options: {
-    events: { type: 'number', describe: 'distinct events to write (malformed lines and duplicates come on top) [default: 10000, or endless with --pace]', alias: 'n', integer: true, min: 0 },
+    events: { type: 'number', describe: 'distinct events to write (malformed lines and duplicates come on top)', defaultText: '10000, or endless with --pace', alias: 'n', integer: true, min: 0 },
     seed: { type: 'string', describe: 'the same seed and options give the same bytes', default: '1' },
     format: { type: 'string', describe: 'line format', choices: ['takehome', 'jetstream'], default: 'takehome' },
     start: { type: 'string', describe: "time of the first event (ISO 8601; 'now' for the clock)", default: '2025-03-16T12:00:00.000000' },
@@ -18,7 +18,7 @@ const spec: ToolSpec = {
     'dup-rate': { type: 'number', describe: 'fraction of events written again verbatim 2 s to 5 min later', default: 0, min: 0, below: 1 },
     'fast-likers': { type: 'number', describe: 'bots liking >50 times a minute in bursts (plus as many near misses)', default: 3, integer: true, min: 0, max: 10_000 },
     engineering: { type: 'number', describe: 'fraction of posts about engineering', default: 0.03, min: 0, max: 1 },
-    users: { type: 'number', describe: 'size of the account pool [default: events/10, 1000 to 1000000]', integer: true, min: 2, max: 50_000_000 },
+    users: { type: 'number', describe: 'size of the account pool', defaultText: 'events/10, from 1000 to 1000000', integer: true, min: 2, max: 50_000_000 },
     pace: { type: 'boolean', describe: 'write in real time at --rate, timestamps from the clock (a live demo)', default: false },
     quiet: { type: 'boolean', describe: 'no summary on stderr', default: false, alias: 'q' },
   },
@@ -39,7 +39,7 @@ quietOnBrokenPipe();
 const report = (): void => void (opts.quiet || process.stderr.write(summary(spec.name, capture)));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (report(), process.exit(0)));
 await pipeline(opts.pace ? paced(capture, () => clockFor(opts.format)(nowMicros())) : chunks(capture), process.stdout, { end: false }).catch((err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
+  exitOnBrokenPipe(err);
   fail(spec.name, `stdout: ${describeError(err)}`);
 });
 report();

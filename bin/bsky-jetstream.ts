@@ -9,7 +9,7 @@ const spec: ToolSpec = {
   usage: 'bsky-jetstream [options]',
   summary: 'Follows Bluesky Jetstream and writes its events as NDJSON, one message a line, for weeks: resumes from a cursor file, reconnects, fails over.',
   options: {
-    url: { type: 'string', describe: `Jetstream subscribe URLs, comma-separated, tried in turn; public = ${PUBLIC_URLS.map(hostOf).join(', ')}`, default: 'public' },
+    url: { type: 'string', describe: `the Jetstream subscribe URLs, comma-separated, tried in turn; public = ${PUBLIC_URLS.map(hostOf).join(', ')}`, default: 'public' },
     collections: { type: 'string', describe: 'collections wanted, comma-separated (app.bsky.feed.* prefixes; * for all)', default: METRIC_COLLECTIONS.join(',') },
     'cursor-file': { type: 'string', describe: 'resume from the time_us saved in FILE, and keep it saved there' },
     cursor: { type: 'string', describe: 'start at this time_us or zoned time (overrides --cursor-file once)' },

@@ -8,12 +8,12 @@ const options: Record<string, OptionSpec> = {
   input: { type: 'string', alias: 'i', array: true, describe: 'read flat rows from FILE instead of stdin; repeat for several files, read in order' },
   state: { type: 'string', describe: 'load the state from FILE if it exists, fold the input in, save it atomically; print the metrics over the whole history' },
 };
-for (const p of allParams()) options[p.flag] = paramOption(p, true);
+for (const p of allParams()) options[p.flag] = paramOption(p);
 
 const spec: ToolSpec = {
   name: 'bsky-metric',
   usage: 'bsky-metric [options] NAME...',
-  summary: `Flat rows (bsky-flatten output) to metric rows, written at the end of input. NAME: ${METRICS.map((m) => m.name).join(', ')}, or all. With several names each row starts with "metric".`,
+  summary: `Flat rows (bsky-flatten output) to metric rows, written at the end of input. NAME: ${METRICS.map((m) => [m.name, ...m.aliases].join(' or ')).join(', ')}, or all. With several names each row starts with "metric".`,
   lines: true,
   options,
   examples: [

@@ -13,7 +13,7 @@ const spec: ToolSpec = {
   options: {
     lake: { type: 'string', describe: 'folder of the lake', default: './lake' },
     file: { type: 'string', describe: 'read the SQL from FILE (several statements: the last one\'s rows are printed)', alias: 'f' },
-    csv: { type: 'boolean', describe: 'CSV with a header row (as bsky-csv writes it) instead of NDJSON', default: false },
+    csv: { type: 'boolean', describe: 'write CSV with a header row (as bsky-csv writes it) instead of NDJSON', default: false },
     quiet: { type: 'boolean', describe: 'no summary line on stderr', default: false, alias: 'q' },
   },
   examples: [

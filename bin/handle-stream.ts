@@ -23,14 +23,14 @@ const spec: ToolSpec = {
     spool: { type: 'string', describe: 'spool folder', default: './spool' },
     'rotate-every': { type: 'string', describe: 'publish the open segment at least this often', default: '10s', duration: true, min: 1000, max: TIMER_MAX_US },
     'rotate-bytes': { type: 'number', describe: 'publish the open segment when it reaches this size', default: 64 << 20, integer: true, min: 1 },
-    tz: { type: 'string', describe: 'show instants (Jetstream time_us, times with an offset) in this zone' },
+    tz: { type: 'string', describe: 'show instants (Jetstream time_us, times with an offset) in this zone, e.g. Europe/Paris' },
     time: { type: 'string', describe: 'event time: receive time, or the client-set record.createdAt', choices: ['receive', 'created'], default: 'receive' },
-    'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is counted once, also across restarts', default: '10m', duration: true, max: DEDUPE_MAX_US },
+    'dedupe-window': { type: 'string', describe: 'an event seen again within this much event time is dropped, also across restarts (0 = no dedupe)', default: '10m', duration: true, zero: true, max: DEDUPE_MAX_US },
     ...TIME_POLICY_OPTIONS,
     threads: threadsOption('the spool'),
     'disk-retry': { type: 'string', describe: 'on a full disk, hold what was read, stop reading and retry this often', default: '5s', duration: true, min: 1000, max: 3_600_000_000 },
     status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
-    prom: { type: 'string', describe: 'Prometheus text file of counters, rewritten atomically every 5 s and at exit, for node_exporter\'s textfile collector (default: the state folder beside the spool, ./state/handle-stream.prom)' },
+    prom: { type: 'string', describe: 'a Prometheus text file of counters, rewritten atomically every 5 s and at exit, for node_exporter\'s textfile collector', defaultText: 'the state folder beside the spool, ./state/handle-stream.prom' },
   },
   examples: [
     ['./bluesky | handle-stream', 'spool the live firehose into ./spool (rejects in ./spool/rejects.ndjson)'],
@@ -53,7 +53,7 @@ try {
 } catch (err) {
   fail(spec.name, err instanceof IoError ? err.message : `${opts.spool}: ${describeError(err)}`);
 }
-const { dedupe } = await seedDedupe(opts.spool, dedupeUs, refuseOther);
+const dedupe = dedupeUs > 0 ? (await seedDedupe(opts.spool, dedupeUs, refuseOther)).dedupe : null;
 const counts: ParseCounts = { events: 0, duplicates: 0 };
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

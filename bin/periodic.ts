@@ -18,7 +18,7 @@ function parseBytes(text: string): number | undefined {
 }
 
 const metricOptions: Record<string, OptionSpec> = Object.fromEntries(
-  allParams().map((p) => [p.flag, paramOption(p, false)]),
+  allParams().map((p) => [p.flag, paramOption(p)]),
 );
 const spec: ToolSpec = {
   name: 'periodic',
@@ -30,7 +30,7 @@ const spec: ToolSpec = {
     metrics: { type: 'string', describe: 'folder of the metrics CSV files', default: './metrics' },
     'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1, integer: true, min: 0, max: 36500 },
     'lock-stale': { type: 'string', describe: 'fallback only (no flock, holder on another host): a lock this old is taken over', default: '30s', duration: true, min: 1_000_000, max: TIMER_MAX_US },
-    prom: { type: 'string', describe: 'Prometheus text file of counters, rewritten atomically each run, for node_exporter\'s textfile collector (default: STATE/periodic.prom)' },
+    prom: { type: 'string', describe: 'a Prometheus text file of counters, rewritten atomically each run, for node_exporter\'s textfile collector', defaultText: 'STATE/periodic.prom' },
     'max-age': { type: 'string', describe: 'stall alarm: after its work, exit 3 with one line on stderr when the newest event folded is older than this, or none ever was', duration: true, min: 1_000_000 },
     lake: { type: 'string', describe: 'also write every folded event, exactly once, to a Parquet lake in this folder (docs/LAKE.md); off unless given, see its limits there' },
     'lake-days': { type: 'number', describe: 'delete lake dates older than this many days before the newest event\'s (0: keep everything)', default: 0, integer: true, min: 0, max: 36500 },

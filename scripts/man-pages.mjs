@@ -79,7 +79,7 @@ function metavar(name, o) {
 /** The option's flags as --help shows them: --name, -a. */
 function flags(name, o) {
   const fs = [`\\fB\\-\\-${esc(name).replace(/\\-/g, '-').replace(/-/g, '\\-')}\\fR`];
-  if (o.alias) fs.push(`\\fB${o.alias.length === 1 ? '\\-' : '\\-\\-'}${esc(o.alias)}\\fR`);
+  for (const a of [o.alias ?? []].flat()) fs.push(`\\fB${a.length === 1 ? '\\-' : '\\-\\-'}${esc(a)}\\fR`);
   const arg = o.type === 'boolean' ? '' : ` \\fI${metavar(name, o)}\\fR`;
   return fs.join(', ') + arg;
 }
@@ -102,7 +102,9 @@ function page(tool) {
   for (const [name, o] of Object.entries(options)) {
     let describe = o.describe;
     if (o.choices) describe += ` (one of: ${o.choices.join(', ')})`;
-    if (o.default !== undefined && o.type !== 'boolean' && !/\(default /.test(describe)) describe += ` (default: ${o.default})`;
+    // As --help shows it (shownDefault in lib/cli/args.ts): the value as typed, or the text of a default that is not one.
+    const shown = o.defaultText ?? (o.default === undefined ? undefined : String(o.default));
+    if (shown !== undefined && o.type !== 'boolean') describe += ` (default: ${shown})`;
     out.push('.TP', flags(name, o), inline(describe));
   }
   out.push('.SH EXIT STATUS', ...block(text['EXIT STATUS'] ?? [

@@ -77,9 +77,9 @@ test('registry: names, aliases, file names and columns as the spec has them', (t
   t.equal(findMetric('top-10-word'), topWords);
   t.equal(findMetric('nope'), undefined);
   t.deepEqual(allParams().map((x) => x.flag), ['min-likes', 'within', 'lateness', 'keyword', 'top']);
-  t.throws(() => parseParams({ minLikes: 0 }), /--min-likes: expected a positive integer/);
-  t.throws(() => parseParams({ within: 'soon' }), /--within: invalid duration/);
-  t.throws(() => parseParams({ within: '0' }), /--within: invalid duration/);
+  t.throws(() => parseParams({ minLikes: 0 }), /--min-likes: expected a whole number at least 1, got 0/);
+  t.throws(() => parseParams({ within: 'soon' }), /--within: expected a duration above 0 and at most 1d/);
+  t.throws(() => parseParams({ within: '0' }), /--within: expected a duration above 0 and at most 1d/);
   t.throws(() => parseParams({ keyword: 'two words' }), /--keyword: 'two words' is not a single word/);
   t.end();
 });

@@ -14,7 +14,7 @@ const BAD: Array<[tool: string, flag: string, values: string[]]> = [
   ['bsky-parse', '--max-behind', ['1x', '-1d']],
   ['handle-stream', '--rotate-every', ['30d', '0', '-1s']],
   ['handle-stream', '--rotate-bytes', ['0', '1.5']],
-  ['handle-stream', '--dedupe-window', ['0', '30d']],
+  ['handle-stream', '--dedupe-window', ['-1s', '30d']],
   ['handle-stream', '--max-line', ['-1']],
   ['handle-stream', '--threads', ['1e9']],
   ['handle-stream', '--max-ahead', ['forever']],

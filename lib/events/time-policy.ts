@@ -67,7 +67,7 @@ export const TIME_POLICY_OPTIONS: Record<string, OptionSpec> = {
   },
   now: {
     type: 'string',
-    describe: "the clock --max-ahead compares with, e.g. 2025-03-16T14:00:00 (local time) or ...Z (default: the system clock)",
+    describe: "the clock --max-ahead compares with, e.g. 2025-03-16T14:00:00 (local time) or ...Z", defaultText: 'the system clock',
   },
 };
 

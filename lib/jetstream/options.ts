@@ -1,4 +1,4 @@
-import { parseDuration } from '../time.js';
+import { durationValue } from '../cli/options-check.js';
 import type { FollowOptions } from './follow.js';
 import { parseCursor } from './cursor-file.js';
 import { PUBLIC_URLS, checkCollection, checkUrl } from './subscribe-url.js';
@@ -36,12 +36,13 @@ export function settingsFromArgs(a: JetstreamArgs): Settings | string {
     if (bad) return `--collections: ${bad}`;
   }
   const ms: Record<string, number> = {};
-  for (const [flag, value, zeroOk] of [
-    ['rewind', a.rewind, true], ['idle-timeout', a.idleTimeout, false], ['backoff-base', a.backoffBase, false],
-    ['backoff-cap', a.backoffCap, false], ['healthy-after', a.healthyAfter, false], ['save-every', a.saveEvery, false],
+  // Checked by parseArgs with the rest (the same zero rule and wording as every tool): only converted here.
+  for (const [flag, value] of [
+    ['rewind', a.rewind], ['idle-timeout', a.idleTimeout], ['backoff-base', a.backoffBase],
+    ['backoff-cap', a.backoffCap], ['healthy-after', a.healthyAfter], ['save-every', a.saveEvery],
   ] as const) {
-    const us = zeroOk && value === '0' ? 0 : parseDuration(value);
-    if (us === undefined) return `--${flag}: invalid duration '${value}' (e.g. 5s, 500ms, 2m)`;
+    const us = durationValue(value);
+    if (us === undefined) return `--${flag}: invalid duration '${value}' (e.g. 10s, 5m)`;
     ms[flag] = us / 1000;
   }
   if (!Number.isInteger(a.maxMessage) || a.maxMessage < 1) return '--max-message: needs a positive number of bytes';

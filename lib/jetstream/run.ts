@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { EXIT_OK, fail, usageError, type ToolSpec } from '../cli/tool.js';
+import { EXIT_OK, exitOnBrokenPipe, fail, usageError, type ToolSpec } from '../cli/tool.js';
 import { oneLine } from '../cli/rejects.js';
 import { describeError } from '../io/io-error.js';
 import { readCursorFile } from './cursor-file.js';
@@ -43,10 +43,7 @@ export function runJetstream(spec: ToolSpec, args: JetstreamArgs): void {
   const follower = followJetstream({ ...settings, cursor, log, status, out: process.stdout });
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     // A closed reader (`| head`) is success: keep what was handed over, then leave quietly.
-    if (err.code === 'EPIPE') {
-      follower.saveNow();
-      process.exit(EXIT_OK);
-    }
+    exitOnBrokenPipe(err, () => follower.saveNow());
     fail(spec.name, `stdout: ${describeError(err)}`);
   });
   let finishing = false;

@@ -1,5 +1,6 @@
-import type { OptionSpec } from '../cli/tool.js';
-import { DAY_US, parseDuration } from '../time.js';
+import { checkValue, durationValue } from '../cli/options-check.js';
+import type { OptionSpec } from '../cli/spec.js';
+import { DAY_US } from '../time.js';
 import { fastLikers } from './fast-likers.js';
 import type { Metric, ParamSpec, Params } from './metric.js';
 import { eventsPerMinute, likesPerMinute } from './per-minute.js';
@@ -27,12 +28,11 @@ export function allParams(metrics: ReadonlyArray<Metric<any>> = METRICS): ParamS
 /**
  * A parameter as a command-line option, its constraints declared for
  * parseArgs to check (a count is a whole number from 1; a duration at most a
- * day: fast-likers holds every like of that span). Without the default
- * (periodic), --help names it and a value saved with the state is kept.
+ * day: fast-likers holds every like of that span). bsky-metric and periodic
+ * both declare their parameters with it: the same names, types, defaults.
  */
-export function paramOption(p: ParamSpec, withDefault: boolean): OptionSpec {
-  const o: OptionSpec = { type: p.type === 'count' ? 'number' : 'string', describe: withDefault ? p.describe : `${p.describe} (default ${p.default})` };
-  if (withDefault) o.default = p.default;
+export function paramOption(p: ParamSpec): OptionSpec {
+  const o: OptionSpec = { type: p.type === 'count' ? 'number' : 'string', describe: p.describe, default: p.default };
   if (p.type === 'count') Object.assign(o, { integer: true, min: p.zero ? 0 : 1 });
   if (p.type === 'duration') Object.assign(o, { duration: true, zero: p.zero === true, max: DAY_US });
   return o;
@@ -46,16 +46,13 @@ export function parseParams(raw: Record<string, unknown>, specs: ParamSpec[] = a
   const out: Params = {};
   for (const p of specs) {
     const v = raw[p.key] ?? p.default;
-    if (p.type === 'count') {
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${p.flag}: expected a positive integer, got '${String(v)}'`);
-      out[p.key] = n;
-    } else if (p.type === 'duration') {
-      const zero = p.zero === true && /^0+(\.0*)?(us|ms|s|m|h|d)?$/.test(String(v).trim());
-      const us = zero ? 0 : typeof v === 'number' ? v * 1_000_000 : parseDuration(String(v));
-      if (us === undefined || !Number.isSafeInteger(us) || (us <= 0 && !zero)) throw new Error(`--${p.flag}: invalid duration '${String(v)}' (e.g. 60s, 5m)`);
-      out[p.key] = us;
-    } else {
+    // The same check and wording as on the command line (parseArgs), for callers that skip it.
+    const value = p.type === 'count' ? Number(v) : typeof v === 'number' ? `${v}s` : String(v);
+    const bad = checkValue(paramOption(p), value, String(v));
+    if (bad !== undefined) throw new Error(`--${p.flag}: ${bad}`);
+    if (p.type === 'count') out[p.key] = value as number;
+    else if (p.type === 'duration') out[p.key] = durationValue(value as string)!;
+    else {
       try {
         out[p.key] = new WordCounter(String(v)).keyword;
       } catch (err) {

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { EXIT_FAILURE, EXIT_OK, fail, quietOnBrokenPipe } from '../cli/tool.js';
+import { EXIT_FAILURE, exitOnBrokenPipe, fail, quietOnBrokenPipe } from '../cli/tool.js';
 import { Rejects, StrictStop, oneLine } from '../cli/rejects.js';
 import { IoError, describeError } from '../io/io-error.js';
 import { drawChart, type ChartOptions } from './chart.js';
@@ -71,7 +71,7 @@ export async function runPlot(tool: string, opts: PlotOptions): Promise<void> {
 function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (err) => {
-      if ((err as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') process.exit(EXIT_OK);
+      exitOnBrokenPipe(err);
       if (err) reject(new IoError('stdout', err));
       else resolve();
     });

@@ -1,3 +1,4 @@
+import { durationValue } from '../cli/options-check.js';
 import { parseDuration } from '../time.js';
 import type { WindowLinesOptions } from './window-lines.js';
 
@@ -10,8 +11,8 @@ export interface WindowArgs {
   count: boolean;
   distinct?: string;
   fill: boolean;
-  kind?: string;
-  op?: string;
+  kinds?: string;
+  ops?: string;
 }
 
 const SECOND_US = 1_000_000;
@@ -34,7 +35,7 @@ export function windowOptions(a: WindowArgs): WindowLinesOptions | string {
   if (hopUs > sizeUs) return `--hop ${a.hop} is longer than --size ${a.size}: rows between windows would count nowhere`;
   const perRow = Math.ceil(sizeUs / hopUs);
   if (perRow > MAX_WINDOWS_PER_ROW) return `--size ${a.size} with --hop ${a.hop} puts every row in ${perRow} windows (at most ${MAX_WINDOWS_PER_ROW}): use a longer --hop or a shorter --size`;
-  const latenessUs = /^\s*0+(\.0*)?[a-z]*\s*$/.test(a.lateness) ? 0 : parseDuration(a.lateness);
+  const latenessUs = durationValue(a.lateness);
   if (latenessUs === undefined) return `--lateness: invalid duration '${a.lateness}' (e.g. 10s, 0)`;
   if (a.distinct !== undefined && a.count) return '--count and --distinct exclude each other';
   for (const [flag, field] of [['--by', a.by], ['--distinct', a.distinct]] as const) {
@@ -42,7 +43,7 @@ export function windowOptions(a: WindowArgs): WindowLinesOptions | string {
   }
   return {
     sizeUs, hopUs, latenessUs, lateness: a.lateness.trim(), fill: a.fill, by: a.by, distinct: a.distinct,
-    kinds: list(a.kind), ops: list(a.op),
+    kinds: list(a.kinds), ops: list(a.ops),
   };
 }
 

@@ -1,9 +1,10 @@
 // After tsc: bundles each command (and the parse worker) into one file in
 // dist/bundle/bin/, which the bin/<tool> launchers import. Loading some fifty
-// ES modules one by one took about 0.2 s at every start of a tool; a bundle
-// starts in about a third of that (periodic with nothing to do: 0.31 s ->
-// 0.13 s), which counts for a `periodic` run every 30 s and for each of the
-// five tools of a pipeline. dist/bin, dist/lib and dist/test stay as tsc
+// ES modules one by one was most of a tool's start-up; with a bundle,
+// periodic with nothing to do went from 0.33 s to 0.20 s (node alone: 0.08 s)
+// and bsky-parse on empty input from 0.21 s to 0.17 s (BENCHMARKS.md), which
+// counts for a `periodic` run every 30 s and for each of the five tools of a
+// pipeline. dist/bin, dist/lib and dist/test stay as tsc
 // wrote them: the tests import lib/ from there.
 import { chmodSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';

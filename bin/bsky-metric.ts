@@ -13,7 +13,7 @@ for (const p of allParams()) options[p.flag] = paramOption(p);
 const spec: ToolSpec = {
   name: 'bsky-metric',
   usage: 'bsky-metric [options] NAME...',
-  summary: `Flat rows (bsky-flatten output) to metric rows, written at the end of input. NAME: ${METRICS.map((m) => [m.name, ...m.aliases].join(' or ')).join(', ')}, or all. With several names each row starts with "metric".`,
+  summary: `Flat rows (bsky-flatten output) to metric rows, written at the end of input. NAME: ${METRICS.map((m) => m.name).join(', ')}, or all; also ${METRICS.flatMap((m) => m.aliases.map((a) => `${a} (${m.name})`)).join(', ')}. With several names each row starts with "metric".`,
   lines: true,
   options,
   examples: [

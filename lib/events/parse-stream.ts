@@ -39,7 +39,7 @@ export function defaultThreads(): number {
 
 /** The --threads option of bsky-parse and handle-stream; `same` says what stays the same whatever the number. */
 export function threadsOption(same: string): OptionSpec {
-  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads(), integer: true, min: 0, max: 64 };
+  return { type: 'number', describe: `parse on this many worker threads (0: on the main thread); ${same} is the same`, default: defaultThreads(), defaultText: 'cores - 1, from 1 to 3', integer: true, min: 0, max: 64 };
 }
 
 /** One input piece waiting its turn: a region being parsed, or part of an overlong line. */

@@ -1,8 +1,17 @@
 import { fstatSync, statSync } from 'node:fs';
 import { humanSeconds } from '../time.js';
 
-/** How often the line is redrawn: a few times a second, and never more (each draw is a write to the terminal). */
-const EVERY_MS = 250;
+/**
+ * How often the line is redrawn: a few times a second, and never more (each
+ * draw is a write to the terminal). BSKY_PROGRESS_MS=0 draws at every chunk:
+ * the tests' way to have drawings in mid-run without waiting for the clock.
+ */
+const EVERY_MS = everyMs(process.env.BSKY_PROGRESS_MS);
+
+function everyMs(text: string | undefined): number {
+  const ms = Number(text ?? 250);
+  return Number.isFinite(ms) && ms >= 0 ? ms : 250;
+}
 
 /** What the progress line counts towards its percentage: input bytes, or the events of a lake. */
 export interface ProgressTotal {

@@ -98,7 +98,8 @@ test('progress: redrawn in place as the input is read', { skip: !hasScript }, (t
   t.ok(drawn.length > 2, `several drawings (the file is read in several chunks): ${drawn.length}`);
   const shares = drawn.map((d) => Number(/: ([\d.]+)% of/.exec(d)?.[1]));
   t.deepEqual(shares, [...shares].sort((a, b) => a - b), 'the percentage only grows');
-  t.match(drawn[0], /, ETA [\d.]+ (s|min|h|days)$/, 'with an ETA while reading');
+  t.match(drawn[0], /^bsky-flatten: 0\.0% of [\d.]+ MB, 0 lines, 0\/s$/, 'drawn at the start');
+  t.match(drawn[1], /, ETA [\d.]+ (s|min|h|days)$/, 'with an ETA while reading');
   t.end();
 });
 

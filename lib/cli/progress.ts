@@ -21,9 +21,9 @@ export interface ProgressTotal {
 
 /**
  * One self-overwriting line on stderr for long batch work: percent done,
- * events (lines) and their rate, ETA. Drawn at most every 250 ms from
- * add(), which costs a clock read, and once more by end(), whose final
- * state stays on screen, ended by a newline, however short the run.
+ * events (lines) and their rate, ETA. Drawn at the start, then at most
+ * every 250 ms from add(), which costs a clock read, and once more by end(),
+ * whose final state stays on screen, ended by a newline, however short the run.
  */
 export class Progress {
   private done = 0;
@@ -31,7 +31,8 @@ export class Progress {
   private readonly started = performance.now();
   private next = this.started + EVERY_MS;
   private drawn = false;
-  private readonly write = process.stderr.write.bind(process.stderr);
+  /** stderr's own write, put back by end(). */
+  private readonly original = process.stderr.write;
   private readonly clearOnExit = (): void => this.clear();
 
   constructor(
@@ -45,10 +46,12 @@ export class Progress {
     // that it never ends up glued to the end of the progress text; the next draw puts it back.
     process.stderr.write = ((...args: Parameters<typeof process.stderr.write>) => {
       this.clear();
-      return this.write(...args);
+      return this.original.apply(process.stderr, args);
     }) as typeof process.stderr.write;
     // An exit in mid-run (a broken pipe, a failure) leaves no half line for the shell prompt to land on.
     process.once('exit', this.clearOnExit);
+    // Drawn at once: a rebuild sorts the lake before its first event comes out.
+    this.draw(false);
   }
 
   /** Counts what was just read (bytes, or events of a lake) and the lines so far when the caller knows them; redraws when due. */
@@ -64,7 +67,7 @@ export class Progress {
     this.draw(true);
     this.write('\n');
     this.drawn = false;
-    process.stderr.write = this.write;
+    process.stderr.write = this.original;
     process.removeListener('exit', this.clearOnExit);
   }
 
@@ -88,6 +91,10 @@ export class Progress {
     const width = process.stderr.columns || 80;
     this.write(`\r\x1b[K${text.length >= width ? text.slice(0, width - 1) : text}`);
     this.drawn = true;
+  }
+
+  private write(text: string): void {
+    this.original.call(process.stderr, text);
   }
 
   private clear(): void {

@@ -22,4 +22,4 @@ const opts = parseArgs<FilterArgs & { fields?: string }>(spec);
 const fields = listOption(opts.fields) as Array<keyof FlatRow>;
 const unknown = fields.find((f) => !FIELDS.includes(f));
 if (unknown) usageError(spec.name, `--fields: unknown field '${unknown}' (fields: ${FIELDS.join(', ')})`);
-await runLines(spec, opts, flattenLines({ kinds: listOption(opts.kinds), ops: listOption(opts.ops), fields }));
+await runLines(spec, opts, flattenLines({ kinds: listOption(opts.kinds), ops: listOption(opts.ops), fields }), { progress: true });

@@ -36,4 +36,4 @@ try {
   if (err instanceof StateError) fail(spec.name, err.message);
   usageError(spec.name, (err as Error).message);
 }
-await runLines(spec, opts, tool).catch((err: Error) => fail(spec.name, err.message));
+await runLines(spec, opts, tool, { progress: true }).catch((err: Error) => fail(spec.name, err.message));

@@ -28,4 +28,4 @@ const spec: ToolSpec = {
 const opts = parseArgs<{ tz?: string; time: 'receive' | 'created'; dedupeWindow: string; maxDepth: number; threads: number } & TimePolicyArgs>(spec);
 if (opts.tz && checkZone(opts.tz)) usageError(spec.name, `--tz: ${checkZone(opts.tz)}`);
 const dedupeUs = durationValue(opts.dedupeWindow)!;
-await runParse(spec, opts, { parse: { tz: opts.tz, time: opts.time, maxDepth: opts.maxDepth }, threads: opts.threads, policy: timePolicyFrom(spec.name, opts), dedupe: dedupeUs > 0 ? new Dedupe(dedupeUs) : null });
+await runParse(spec, opts, { parse: { tz: opts.tz, time: opts.time, maxDepth: opts.maxDepth }, threads: opts.threads, policy: timePolicyFrom(spec.name, opts), dedupe: dedupeUs > 0 ? new Dedupe(dedupeUs) : null, progress: true });

@@ -29,4 +29,4 @@ const spec: ToolSpec = {
 const opts = parseArgs<WindowArgs>(spec);
 const windowOpts = windowOptions(opts);
 if (typeof windowOpts === 'string') usageError(spec.name, windowOpts);
-await runLines(spec, opts, windowLines(windowOpts));
+await runLines(spec, opts, windowLines(windowOpts), { progress: true });

@@ -36,7 +36,7 @@ const spec: ToolSpec = {
     'lake-days': { type: 'number', describe: 'delete lake dates older than this many days before the newest event\'s (0: keep everything)', default: 0, integer: true, min: 0, max: 36500 },
     'lake-min-free': { type: 'string', describe: 'below this much free space (e.g. 5GB, 500MB, 0) lake writes wait, loudly; segments wait in the archive; metrics stay exact', default: '5GB' },
     rebuild: { type: 'boolean', describe: 'recompute the state and CSVs from the lake alone (after changing --keyword, --min-likes, --within...)', default: false },
-    quiet: { type: 'boolean', describe: 'no summary line', default: false, alias: 'q' },
+    quiet: { type: 'boolean', describe: 'no summary line, and no progress line on a terminal', default: false, alias: 'q' },
     ...metricOptions,
   },
   examples: [

@@ -6,6 +6,7 @@ import { exitOnBrokenPipe, fail, quietOnBrokenPipe } from './exit.js';
 import { InputError, readInput } from './input.js';
 import { Rejects, StrictStop } from './rejects.js';
 import type { CommonOptions, ToolSpec } from './spec.js';
+import { inputBytes, startProgress, type Progress } from './progress.js';
 
 /** Where output goes, a batch at a time. */
 export type Emit = (text: string) => void;
@@ -46,6 +47,8 @@ export interface RunOptions {
   commit?: () => void;
   /** Wait out a full disk for the rejects file (handle-stream) instead of failing. */
   diskFull?: DiskFull;
+  /** A batch tool: draw a progress line on a terminal while reading regular files (lib/cli/progress.ts). */
+  progress?: boolean;
 }
 
 /** What runLines counted: every physical line is one of handled, rejected or blank. */
@@ -70,7 +73,9 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
     out = [];
     return text;
   };
-  async function* produce(rejects: Rejects): AsyncGenerator<string> {
+  // The input being split, whose lines the progress line counts until they join counts.lines.
+  let reading: LineSplitter | undefined;
+  async function* produce(rejects: Rejects, progress?: Progress): AsyncGenerator<string> {
     for (const source of opts.files.length ? opts.files : ['-']) {
       const name = source === '-' ? 'stdin' : source;
       const splitter = new LineSplitter(name, opts.maxLine, {
@@ -86,9 +91,11 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
         bad: (reason, ref, raw) => rejects.reject(ref, reason, raw),
         spill: (bytes) => rejects.spill(bytes),
       });
+      reading = splitter;
       for await (const chunk of readInput(source, run.signal)) {
         splitter.push(chunk);
         run.onChunk?.(chunk.length, rejects.count);
+        progress?.add(chunk.length);
         tool.flush?.(emit);
         if (out.length) yield take();
         if (rejects.blocked) await rejects.drained();
@@ -96,12 +103,13 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
       splitter.end();
       tool.flush?.(emit);
       counts.lines += splitter.lines;
+      reading = undefined;
       if (out.length) yield take();
     }
     if (tool.end) await tool.end(emit);
     if (out.length) yield take();
   }
-  counts.rejected = await drive(spec, opts, run, produce, () => [`${counts.lines} lines`, ...(tool.summary?.() ?? [])], () => [`${counts.blank} blank`]);
+  counts.rejected = await drive(spec, opts, run, produce, () => [`${counts.lines} lines`, ...(tool.summary?.() ?? [])], () => [`${counts.blank} blank`], () => counts.lines + (reading?.lines ?? 0));
   return counts;
 }
 
@@ -114,8 +122,8 @@ export async function runLines(spec: ToolSpec, opts: CommonOptions, tool: LineTo
  */
 export async function drive(
   spec: ToolSpec, opts: CommonOptions, run: RunOptions,
-  produce: (rejects: Rejects) => AsyncGenerator<string | Buffer>,
-  head: () => string[], tail: () => string[],
+  produce: (rejects: Rejects, progress?: Progress) => AsyncGenerator<string | Buffer>,
+  head: () => string[], tail: () => string[], lines?: () => number,
 ): Promise<number> {
   const output = run.output ?? process.stdout;
   quietOnBrokenPipe();
@@ -127,13 +135,15 @@ export async function drive(
   }
   run.onRejects?.(rejects);
   let outputError: unknown = null;
+  let progress: Progress | undefined;
   output.once('error', (err) => {
     outputError = err;
   });
   try {
     // Never end our stdout: when it is a socket shared with the parent (a Node or
     // Python caller), ending it shuts the socket down for every later writer too.
-    await pipeline(() => produce(rejects), output, { end: output !== process.stdout });
+    progress = run.progress ? startProgress(spec.name, opts.quiet, inputBytes(opts.files), lines) : undefined;
+    await pipeline(() => produce(rejects, progress), output, { end: output !== process.stdout });
     await rejects.drained();
     run.commit?.();
   } catch (err) {
@@ -145,6 +155,7 @@ export async function drive(
     throw err;
   }
   rejects.close();
+  progress?.end();
   if (!opts.quiet) process.stderr.write(`${spec.name}: ${[...head(), `${rejects.count} rejected`, ...tail()].join(', ')}\n${rejects.capSummary()}`);
   return rejects.count;
 }

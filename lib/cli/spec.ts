@@ -62,7 +62,7 @@ export type Parsed<T> = T & CommonOptions;
 
 /** The options every line tool adds to its own. */
 export const LINE_OPTIONS: Record<string, OptionSpec> = {
-  quiet: { type: 'boolean', describe: 'no per-line errors and no summary on stderr', default: false, alias: 'q' },
+  quiet: { type: 'boolean', describe: 'no per-line errors, progress line or summary on stderr', default: false, alias: 'q' },
   strict: { type: 'boolean', describe: 'stop with status 1 at the first bad line', default: false },
   rejects: { type: 'string', describe: 'keep every rejected line verbatim in FILE, up to --rejects-cap' },
   'rejects-cap': { type: 'number', describe: 'the rejects file never grows past this many bytes: whole lines only, later rejects are counted, not kept', default: REJECTS_CAP, integer: true, min: 0 },

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { drive, fail, readInput, type CommonOptions, type OptionSpec, type RunCounts, type RunOptions, type ToolSpec } from '../cli/tool.js';
 import type { Rejects } from '../cli/rejects.js';
+import type { Progress } from '../cli/progress.js';
 import { ChunkSplitter, tooLong } from '../input/split-lines.js';
 import type { Dedupe } from './dedupe.js';
 import type { TimePolicy } from './time-policy.js';
@@ -64,10 +65,12 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
   let stopped: unknown = null;
   const output = (cfg.output ?? process.stdout) as Writable;
 
-  async function* produce(rejects: Rejects): AsyncGenerator<Buffer> {
+  // Lines numbered in the input being read, for the progress line until they join run.lines.
+  let lineNo = 0;
+  async function* produce(rejects: Rejects, progress?: Progress): AsyncGenerator<Buffer> {
     for (const source of opts.files.length ? opts.files : ['-']) {
       const name = source === '-' ? 'stdin' : source;
-      let lineNo = 0;
+      lineNo = 0;
       const queue: Pending[] = [];
       // The reader and the writer below wake each other when the queue changes.
       const waiters: Array<() => void> = [];
@@ -119,6 +122,7 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
             // Never held past the read it came in: the input may pause here.
             release();
             cfg.onChunk?.(chunk.length, rejects.count);
+            progress?.add(chunk.length);
             wake();
             while (queue.length > inFlight && stopped === null) await changed();
           }
@@ -159,6 +163,7 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
         await reading;
       } finally {
         run.lines += lineNo;
+        lineNo = 0;
       }
     }
   }
@@ -238,7 +243,7 @@ export async function runParse(spec: ToolSpec, opts: CommonOptions, cfg: ParseRu
   }
 
   try {
-    run.rejected = await drive(spec, opts, cfg, produce, () => [`${run.lines} lines`, `${counts.events} events`, `${counts.duplicates} duplicates`], () => [`${run.blank} blank`]);
+    run.rejected = await drive(spec, opts, cfg, produce, () => [`${run.lines} lines`, `${counts.events} events`, `${counts.duplicates} duplicates`], () => [`${run.blank} blank`], () => run.lines + lineNo);
   } catch (err) {
     // drive() handled every expected error: this is a parse worker's failure.
     fail(spec.name, (err as Error).message);

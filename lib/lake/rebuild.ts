@@ -5,6 +5,7 @@ import { locate, type LakeWriter } from './lake.js';
 import { foldSegment } from '../periodic/fold-segment.js';
 import { eventsGlob, lakeFiles } from './layout.js';
 import { lit } from './duck.js';
+import { progressWanted, startProgress } from '../cli/progress.js';
 
 /**
  * Fresh metric states folded from the lake alone, in the order the events
@@ -12,7 +13,7 @@ import { lit } from './duck.js';
  * on that order. Reads only what the metrics read (time, kind, op, did, text, langs).
  */
 export async function lakeStates(
-  lake: LakeWriter | undefined, metrics: ReadonlyArray<Metric<any>>, params: Params, spool: string, behind: string[],
+  lake: LakeWriter | undefined, metrics: ReadonlyArray<Metric<any>>, params: Params, spool: string, behind: string[], quiet = true,
 ): Promise<{ states: Map<Metric<any>, unknown>; events: number; newest: string | null }> {
   if (lake === undefined) throw new Error('--rebuild reads the lake: it cannot be used with --no-lake');
   const states = new Map<Metric<any>, unknown>();
@@ -22,6 +23,9 @@ export async function lakeStates(
   let newest: string | null = null;
   if (!existsSync(lake.opts.dir) || lakeFiles(lake.opts.dir).length === 0) return foldBehind({ states, events, newest }, spool, behind);
   const db = await lake.db();
+  // On a terminal, a progress line over the lake's events (counted from the Parquet footers: only then).
+  const total = progressWanted(quiet) ? Number((await db.runAndReadAll(`SELECT count(*) FROM read_parquet(${lit(eventsGlob(lake.opts.dir))})`)).getRows()[0][0]) : 0;
+  const progress = startProgress('periodic --rebuild', quiet, { amount: total, unit: 'events' }, undefined, 'events');
   const result = await db.stream(`SELECT coalesce(time_text, strftime(time, '%Y-%m-%dT%H:%M:%S.%f')) AS time, kind, op, did, text, langs
     FROM read_parquet(${lit(eventsGlob(lake.opts.dir))}, hive_partitioning = true, union_by_name = true) ORDER BY batch, seg, seq`);
   for await (const rows of result.yieldRowsJs()) {
@@ -33,7 +37,9 @@ export async function lakeStates(
       events++;
       if (newest === null || time > newest) newest = time;
     }
+    progress?.add(rows.length, events);
   }
+  progress?.end(events);
   return foldBehind({ states, events, newest }, spool, behind);
 }
 

@@ -22,6 +22,8 @@ export interface FoldCounts {
 export async function foldSegment(
   path: string, name: string, states: Map<Metric<any>, unknown>,
   reject: (ref: LineRef, reason: string, raw: string | Buffer | null) => void,
+  /** Told the bytes of every chunk read and the events folded so far, for the progress line. */
+  onChunk?: (bytes: number, events: number) => void,
 ): Promise<FoldCounts> {
   const entries = [...states];
   const counts: FoldCounts = { events: 0, newest: null };
@@ -54,7 +56,10 @@ export async function foldSegment(
     bad: (reason, ref, raw) => reject(ref, reason, raw),
     spill: () => undefined,
   });
-  for await (const chunk of createReadStream('', { fd: openSegment(path), highWaterMark: 1 << 16 })) splitter.push(chunk as Buffer);
+  for await (const chunk of createReadStream('', { fd: openSegment(path), highWaterMark: 1 << 16 })) {
+    splitter.push(chunk as Buffer);
+    onChunk?.((chunk as Buffer).length, counts.events);
+  }
   splitter.end();
   return counts;
 }

@@ -14,6 +14,7 @@ import { lockProcess } from '../lock/process-lock.js';
 import { LakeWriter, type LakeOptions } from '../lake/lake.js';
 import { lakeBytes } from '../lake/layout.js';
 import { lakeStates } from '../lake/rebuild.js';
+import { inputBytes, startProgress } from '../cli/progress.js';
 
 export interface RollupOptions {
   spool: string;
@@ -88,7 +89,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
     lakeCleanup = () => lake?.close();
     lake?.recover(saved.lake);
-    const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? []) : undefined;
+    const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? [], opts.quiet) : undefined;
     if (rebuilt && rebuilt.events < saved.events) {
       lake!.opts.warn?.(`rebuilt from what the lake holds: ${rebuilt.events} events of the ${saved.events} folded so far (older dates were pruned, --lake-days)`);
     }
@@ -100,15 +101,18 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
     let events = 0;
     let newest = saved.newest;
+    // Catching up on a backlog can take a while: a progress line on a terminal, over the bytes of the segments to fold.
+    const progress = fresh.length ? startProgress('periodic', opts.quiet, inputBytes(fresh.map((s) => join(opts.spool, s))), undefined, 'events') : undefined;
     for (const name of fresh) {
       check('fold');
-      const counts = await foldSegment(join(opts.spool, name), name, states, reject).catch((err: unknown) => {
+      const counts = await foldSegment(join(opts.spool, name), name, states, reject, progress && ((bytes, n) => progress.add(bytes, events + n))).catch((err: unknown) => {
         // A read error (a folder named like a segment: EISDIR) names the segment.
         throw isSystemError(err) ? new IoError(join(opts.spool, name), err) : err;
       });
       events += counts.events;
       if (counts.newest !== null && (newest === null || counts.newest > newest)) newest = counts.newest;
     }
+    progress?.end(events);
     rejects.close();
     // Lake hook 2: the fresh segments wait for the lake, listed in the state saved below (written to it after the CSVs).
     const journal = lake?.defer(fresh, saved.lake);

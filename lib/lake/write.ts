@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { lit } from './duck.js';
 import { STAGING, EVENTS, walk } from './layout.js';
-import { prepareSegments, type Part } from './prepare.js';
+import { Worker } from 'node:worker_threads';
+import type { Part } from './prepare.js';
+import type { LakeMessage, LakeWork } from './lake-worker.js';
 
 /**
  * Columns of the files prepare.ts writes: the canonical event's (lines SQL
@@ -78,22 +80,68 @@ export interface Staged {
 }
 
 /**
- * Writes the rows of `segments` as zstd Parquet, one file per event date,
- * into the staging folder of batch `batch`; nothing the readers see changes.
+ * Stages one batch: the rows of `segments` (in fold order) written by DuckDB
+ * as zstd Parquet, one file per part and event date, into the staging folder
+ * of batch `batch`; nothing the readers see changes. The JS pass that
+ * prepares the parts runs in a worker thread (lake-worker.ts), started at
+ * once: periodic starts the batch before its fold, so the two run on
+ * different cores; DuckDB writes a part while the worker prepares the next.
  */
-export async function stageSegments(db: DuckDBConnection, lake: string, segments: Array<{ path: string; name: string }>, batch: number): Promise<Staged> {
-  const rel = join(STAGING, `batch-${batch}`);
-  const dir = join(lake, rel);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, 'out');
-  const name = `part-${String(batch).padStart(8, '0')}`;
-  let rows = 0;
-  // DuckDB writes a part (on its own threads) while the JS pass prepares the next: one part in flight.
-  let writing: Promise<void> = Promise.resolve();
-  const write = async (part: Part): Promise<void> => {
+export class BatchStager {
+  private readonly rel: string;
+  private readonly out: string;
+  private readonly name: string;
+  private rows = 0;
+  private readonly done: Promise<void>;
+  private worker: Worker | undefined;
+
+  constructor(private readonly db: DuckDBConnection, lake: string, private readonly batch: number, segments: Array<{ path: string; name: string }>) {
+    this.rel = join(STAGING, `batch-${batch}`);
+    const dir = join(lake, this.rel);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    this.out = join(dir, 'out');
+    this.name = `part-${String(batch).padStart(8, '0')}`;
+    this.done = this.run({ segments, dir });
+    // A failure is reported by finish(), never left unhandled.
+    this.done.catch(() => undefined);
+  }
+
+  private run(work: LakeWork): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const worker = this.worker = new Worker(new URL('./lake-worker.js', import.meta.url), {
+        workerData: work,
+        // V8 flags are the process's: the launchers' --max-semi-space-size is not for workers to take again.
+        execArgv: [],
+        resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      });
+      let writing: Promise<void> = Promise.resolve();
+      let failed = false;
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        void worker.terminate();
+        reject(err);
+      };
+      worker.on('message', (m: LakeMessage) => {
+        if ('part' in m) {
+          writing = writing.then(() => this.write(m.part)).then(() => void (failed || worker.postMessage('ack')));
+          writing.catch(fail);
+        } else {
+          writing.then(resolve, fail);
+        }
+      });
+      worker.on('error', (err) => fail(new Error(`lake writer thread: ${err.message}`)));
+      worker.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`lake writer thread exited with status ${code}`));
+      });
+    });
+  }
+
+  private async write(part: Part): Promise<void> {
     const objectMax = Math.max(1 << 20, part.longest + 1024);
-    const select = lakeRowsSql([part.file], objectMax, batch);
+    const select = lakeRowsSql([part.file], objectMax, this.batch);
+    const { db, out, name } = this;
     let copied;
     if (part.dates.size === 1) {
       // Most parts hold one date: one file, without PARTITION_BY's cost.
@@ -103,16 +151,24 @@ export async function stageSegments(db: DuckDBConnection, lake: string, segments
     } else {
       copied = await db.run(`COPY (${select}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP}, PARTITION_BY (date), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN ${lit(`${name}-${part.index}-{i}`)})`);
     }
-    rows += Number(copied.rowsChanged);
+    this.rows += Number(copied.rowsChanged);
     rmSync(part.file, { force: true });
-  };
-  await prepareSegments(segments, dir, async (part) => {
-    await writing;
-    writing = write(part);
-    // A failed write is reported when awaited (next part or the end), never left unhandled.
-    writing.catch(() => undefined);
-  });
-  await writing;
-  const files = walk(out).map((f) => ({ from: join(rel, 'out', f), to: join(EVENTS, f) }));
-  return { files, rows };
+  }
+
+  /** Stops the worker (the run failed): its staged files are never committed. */
+  async abort(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  /** Waits for the worker and DuckDB; the staged files and where each is published. */
+  async finish(): Promise<Staged> {
+    await this.done;
+    const files = walk(this.out).map((f) => ({ from: join(this.rel, 'out', f), to: join(EVENTS, f) }));
+    return { files, rows: this.rows };
+  }
+}
+
+/** Stages the rows of `segments` (files) as batch `batch` (see BatchStager). */
+export async function stageSegments(db: DuckDBConnection, lake: string, segments: Array<{ path: string; name: string }>, batch: number): Promise<Staged> {
+  return new BatchStager(db, lake, batch, segments).finish();
 }

@@ -79,14 +79,14 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     if (lost) throw new Error(`lost the lock (${lost.message}); nothing written`);
     crashPoint(name);
   };
-  let lakeCleanup = (): void => undefined;
+  let lakeCleanup = async (): Promise<void> => undefined;
   try {
     removeLeftovers(opts.metricsDir, opts.stateDir);
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
     // Lake hook 1: finish the lake commit a killed run left (idempotent), drop uncommitted staging.
     const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
-    lakeCleanup = () => lake?.close();
+    lakeCleanup = async () => lake?.close();
     lake?.recover(saved.lake);
     const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? []) : undefined;
     if (rebuilt && rebuilt.events < saved.events) {
@@ -100,6 +100,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
     let events = 0;
     let newest = saved.newest;
+    // The lake's batch is written (staged, not committed) while the fold runs: LakeWriter.begin.
+    await lake?.begin(saved.lake, opts.spool, fresh);
     for (const name of fresh) {
       check('fold');
       const counts = await foldSegment(join(opts.spool, name), name, states, reject).catch((err: unknown) => {
@@ -158,7 +160,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir) } : {}),
     };
   } finally {
-    lakeCleanup();
+    await lakeCleanup();
     await lock.held.release();
   }
 }

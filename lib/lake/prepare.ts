@@ -72,7 +72,7 @@ class ByteBuf {
 const NL = Buffer.from('\n');
 
 /** NDJSON bytes per part: DuckDB writes each part on its own, so that its memory stays bounded whatever the batch. */
-export const PART_BYTES = 8 << 20;
+export const PART_BYTES = 4 << 20;
 
 export interface Prepared {
   /** The files written, one a part (DuckDB's JSON reader holds a large buffer per file it reads: one file, one buffer). */

@@ -23,6 +23,12 @@ export interface RollupOptions {
   params: Params;
   /** Processed segments are archived by day; day folders older than this are deleted (0: delete at once). */
   archiveDays: number;
+  /**
+   * Instead of archiveDays: keep the archived segments that started within
+   * this long (wall clock, from their names) of the newest one's start, and the one before
+   * (periodic with the lake: what handle-stream's restart dedupe reads back).
+   */
+  archiveSpanUs?: number;
   /** Only where the lock's holder cannot be checked (the fallback lock, held from another host): a lock this old is taken over. */
   lockStaleMs: number;
   quiet: boolean;
@@ -148,11 +154,12 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     check('archive');
     const day = new Date().toISOString().slice(0, 10);
     for (const name of next.folded) {
-      if (opts.archiveDays > 0 || keep.has(name)) archiveSegment(opts.spool, name, day);
+      if (opts.archiveDays > 0 || opts.archiveSpanUs !== undefined || keep.has(name)) archiveSegment(opts.spool, name, day);
       else rmSync(join(opts.spool, name), { force: true });
       crashPoint('archive-mid');
     }
-    pruneArchive(opts.spool, opts.archiveDays, keep);
+    if (opts.archiveSpanUs !== undefined) pruneArchiveSpan(opts.spool, opts.archiveSpanUs, keep);
+    else pruneArchive(opts.spool, opts.archiveDays, keep);
     return {
       segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest: next.newest, files: opts.metrics.length,
       totals: { segments: next.segments, rejected: next.rejected, rejectedBy: next.rejectedBy, late: lateOf(next.metrics) },
@@ -192,5 +199,38 @@ function pruneArchive(spool: string, days: number, keep: ReadonlySet<string> = n
     const dir = join(spool, 'archive', day);
     if (keep.size === 0) rmSync(dir, { recursive: true, force: true });
     else for (const f of readdirSync(dir)) if (!keep.has(f)) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** A segment's start (its name's UTC stamp), in microseconds; NaN when the name has none. */
+function segmentStartUs(name: string): number {
+  const m = /^seg-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(name);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]) * 1000 : NaN;
+}
+
+/**
+ * Deletes archived segments that started more than `spanUs` before the
+ * newest archived one, except the newest of those (it holds the events at
+ * the boundary) and the ones in `keep`; day folders left empty go too.
+ * handle-stream's restart dedupe reads the archive back two windows of
+ * event time, which is receive time by default: what this keeps.
+ */
+function pruneArchiveSpan(spool: string, spanUs: number, keep: ReadonlySet<string>): void {
+  const all = archiveDays(spool).flatMap((day) => readdirSync(join(spool, 'archive', day)).filter((f) => f.startsWith('seg-')).map((name) => ({ day, name, us: segmentStartUs(name) })));
+  all.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+  const newest = all.find((s) => !Number.isNaN(s.us))?.us;
+  if (newest === undefined) return;
+  let boundaryKept = false;
+  for (const s of all) {
+    if (Number.isNaN(s.us) || s.us >= newest - spanUs || keep.has(s.name)) continue;
+    if (!boundaryKept) {
+      boundaryKept = true;
+      continue;
+    }
+    rmSync(join(spool, 'archive', s.day, s.name), { force: true });
+  }
+  for (const day of archiveDays(spool)) {
+    const dir = join(spool, 'archive', day);
+    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,40 +1,46 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { feedSegments, LakeParts, type Part } from './prepare.js';
+import { openDuck, type DuckOptions } from './duck.js';
+import { feedSegments, LakeParts } from './prepare.js';
+import { copyPart } from './write.js';
 
-/** What BatchStager gives the worker: the segments of a batch, in fold order, and the staging folder for its part files. */
+/** What BatchStager gives the worker: the segments of a batch in fold order, where to write, and DuckDB's settings. */
 export interface LakeWork {
   segments: Array<{ path: string; name: string }>;
+  /** The batch's staging folder: part files, and the Parquet files under `out`. */
   dir: string;
+  out: string;
+  /** Parquet file names start with this. */
+  name: string;
+  batch: number;
+  duck: DuckOptions;
 }
 
-/** What the worker sends: each part file as it is written, then the end. */
-export type LakeMessage = { part: Part } | { done: true };
-
-/** Part files written but not yet taken by DuckDB, at most: the worker waits past this (the staging folder stays small). */
-const AHEAD = 2;
+/** What the worker sends at the end. */
+export interface LakeDone {
+  rows: number;
+}
 
 /**
- * The lake's JS pass, off periodic's main thread (which folds the same
- * segments meanwhile): reads the batch's segments and writes them as
- * NDJSON part files for DuckDB (prepare.ts); the main thread runs DuckDB on
- * each part and acknowledges it.
+ * The lake's writer thread, off periodic's main thread (which folds the same
+ * segments meanwhile): reads the batch's segments into NDJSON part files
+ * (prepare.ts) and has DuckDB (loaded here, on one thread of its own) write
+ * each as zstd Parquet while the next is prepared: one part in flight.
  */
 const work = workerData as LakeWork;
-const port = parentPort!;
-let ahead = 0;
-let wake: (() => void) | undefined;
-port.on('message', () => {
-  ahead--;
-  wake?.();
-  wake = undefined;
-});
+const duck = await openDuck(work.duck);
+let rows = 0;
+let writing: Promise<void> = Promise.resolve();
 const parts = new LakeParts(work.dir, async (part) => {
-  ahead++;
-  port.postMessage({ part } satisfies LakeMessage);
-  while (ahead >= AHEAD) await new Promise<void>((resolve) => (wake = resolve));
+  await writing;
+  writing = copyPart(duck.db, part, work).then((n) => void (rows += n));
+  // A failed write is reported when awaited (next part or the end), never left unhandled.
+  writing.catch(() => undefined);
 });
-await feedSegments(parts, work.segments);
-await parts.end();
-port.postMessage({ done: true } satisfies LakeMessage);
-// Nothing more to receive: let the thread end.
-port.close();
+try {
+  await feedSegments(parts, work.segments);
+  await parts.end();
+  await writing;
+} finally {
+  duck.close();
+}
+parentPort!.postMessage({ rows } satisfies LakeDone);

@@ -2,9 +2,11 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, ren
 import { dirname, join } from 'node:path';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
-import { lakeFiles, STAGING } from './layout.js';
+import { FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { makeDir } from '../io/make-dir.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
-import { BatchStager, ROW_GROUP, stageSegments } from './write.js';
+import { BatchStager, PARQUET, stageSegments } from './write.js';
 
 /**
  * The lake's part of periodic's state file, which is the commit point: files
@@ -77,6 +79,11 @@ export class LakeWriter {
   recover(journal: LakeJournal | undefined): void {
     if (journal) this.commit(journal);
     rmSync(join(this.opts.dir, STAGING), { recursive: true, force: true });
+    // A lake begun by this version: every file it will hold has record_cut (session.ts reads one file's schema).
+    if (lakeFiles(this.opts.dir).length === 0 && readFormat(this.opts.dir) < FORMAT_VERSION) {
+      makeDir(this.opts.dir);
+      writeFileAtomicSync(join(this.opts.dir, FORMAT), `${FORMAT_VERSION}\n`);
+    }
   }
 
   /**
@@ -92,7 +99,7 @@ export class LakeWriter {
     if (freeBytes(this.opts.dir) < (this.opts.minFree ?? 0)) return;
     const batch = saved?.batches ?? 0;
     const segments = fresh.map((name) => ({ name, path: join(spool, name) }));
-    this.early = { stager: new BatchStager(await this.db(), this.opts.dir, batch, segments), batch };
+    this.early = { stager: new BatchStager(this.opts.dir, batch, segments, this.duckOptions()), batch };
   }
 
   /** The journal to save with the folded segments: they wait for the lake (behind the ones already waiting). */
@@ -130,7 +137,7 @@ export class LakeWriter {
       const lost = found.filter((f) => f.path === undefined).map((f) => f.name);
       if (lost.length) this.opts.warn?.(`${lost.length} segments that waited for the lake are gone from ${spool} and its archive: their events are not in the lake (${lost[0]}...)`);
       const batch = journal.batches++;
-      const staged = await stageSegments(await this.db(), dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch);
+      const staged = await stageSegments(dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch, this.duckOptions());
       journal.publish.push(...staged.files);
       crashPoint('lake-stage');
     }
@@ -147,7 +154,7 @@ export class LakeWriter {
       const list = `[${step.files.map((f) => `'${join(dir, f).replaceAll("'", "''")}'`).join(', ')}]`;
       mkdirSync(join(dir, STAGING), { recursive: true });
       await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
-        TO '${join(dir, from).replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+        TO '${join(dir, from).replaceAll("'", "''")}' (${PARQUET})`);
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');
@@ -183,10 +190,17 @@ export class LakeWriter {
     }
   }
 
-  /** DuckDB, opened on first use: a run with nothing to write never loads it. */
+  /**
+   * DuckDB's settings here and in the writer thread. One thread: its Parquet
+   * COPY took twice the CPU on two (measured, docs/LAKE.md), and the fold has the other core.
+   */
+  private duckOptions(): DuckOptions {
+    return { threads: this.opts.threads ?? 1, ...(this.opts.memoryLimit ? { memoryLimit: this.opts.memoryLimit } : {}), tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') };
+  }
+
+  /** DuckDB in this thread (compaction, rebuild), opened on first use: a run with nothing of that kind never loads it. */
   async db() {
-    // One thread: DuckDB's Parquet COPY took twice the CPU on two (measured, docs/LAKE.md), and the fold has the other core.
-    this.duck ??= await openDuck({ threads: 1, ...this.opts, tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') });
+    this.duck ??= await openDuck(this.duckOptions());
     return this.duck.db;
   }
 

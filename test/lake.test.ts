@@ -112,6 +112,24 @@ test('lake: a file in the staging folder is never read as part of the lake', asy
   t.end();
 });
 
+test('lake: a run that fails while the lake\'s writer thread works stops it cleanly (one line, exit 1) and the next run writes every event once', async (t) => {
+  const { dir, cleanup } = tempDir();
+  run('handle-stream', ['-q', '--rotate-bytes', '60000'], Buffer.concat(lines), { cwd: dir });
+  // The writer thread starts before the fold; the fold of a middle segment fails while it reads, or DuckDB writes (a thread
+  // terminated during a COPY aborted the whole process: "terminate called after throwing an instance of 'Napi::Error'").
+  const segments = readdirSync(join(dir, 'spool')).filter((f) => f.startsWith('seg-')).length;
+  t.ok(segments >= 4, `${segments} segments`);
+  const at = `fold:${Math.ceil(segments * 0.7)}`;
+  const failed = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir, env: { BSKY_FAIL_AT: at } });
+  t.equal(failed.code, 1, 'exit 1');
+  t.equal(failed.stderr, `periodic: injected failure (BSKY_FAIL_AT=${at})\n`, 'one line, nothing from the native module');
+  const final = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir });
+  t.equal(final.code, 0, final.stderr);
+  t.deepEqual(await lakeKeys(dir), spooledKeys(dir), 'every event in the lake exactly once');
+  cleanup();
+  t.end();
+});
+
 test('lake: killed at each lake step (fault injection) and run to completion, every event is in the lake exactly once', async (t) => {
   for (const step of ['save', 'csv', 'lake-stage', 'lake-save', 'lake-commit', 'lake-commit-mid', 'archive']) {
     const { dir, cleanup } = tempDir();

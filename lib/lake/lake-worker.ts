@@ -27,6 +27,10 @@ export interface LakeDone {
  * each as zstd Parquet while the next is prepared: one part in flight.
  */
 const work = workerData as LakeWork;
+// Asked to stop (periodic failed): stop reading, let the COPY in flight end, close DuckDB, end the thread.
+// Terminating the thread during a COPY aborts the whole process (a native exception), hence this.
+let stopping = false;
+parentPort!.on('message', (m) => void (m === 'stop' && (stopping = true)));
 const duck = await openDuck(work.duck);
 let rows = 0;
 let writing: Promise<void> = Promise.resolve();
@@ -37,10 +41,12 @@ const parts = new LakeParts(work.dir, async (part) => {
   writing.catch(() => undefined);
 });
 try {
-  await feedSegments(parts, work.segments);
-  await parts.end();
+  await feedSegments(parts, work.segments, () => stopping);
+  if (!stopping) await parts.end();
   await writing;
 } finally {
   duck.close();
 }
-parentPort!.postMessage({ rows } satisfies LakeDone);
+if (!stopping) parentPort!.postMessage({ rows } satisfies LakeDone);
+// Nothing more to receive: let the thread end.
+parentPort!.close();

@@ -247,8 +247,9 @@ export class LakeParts {
 }
 
 /** Feeds segment files to `parts`, in order. */
-export async function feedSegments(parts: LakeParts, segments: Array<{ path: string; name: string }>): Promise<void> {
+export async function feedSegments(parts: LakeParts, segments: Array<{ path: string; name: string }>, stopped: () => boolean = () => false): Promise<void> {
   for (const seg of segments) {
+    if (stopped()) return;
     parts.segment(seg.name);
     const splitter = new LineSplitter(seg.name, 1 << 30, {
       bytes: (buf, from, to) => parts.bytes(buf, from, to),
@@ -260,6 +261,7 @@ export async function feedSegments(parts: LakeParts, segments: Array<{ path: str
     for await (const chunk of createReadStream('', { fd: openSegment(seg.path), highWaterMark: 1 << 16 })) {
       splitter.push(chunk as Buffer);
       await parts.flush();
+      if (stopped()) return;
     }
     splitter.end();
   }

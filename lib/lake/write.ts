@@ -138,6 +138,7 @@ export class BatchStager {
   private readonly out: string;
   private readonly done: Promise<LakeDone>;
   private worker: Worker | undefined;
+  private exited = false;
 
   constructor(lake: string, batch: number, segments: Array<{ path: string; name: string }>, duck: DuckOptions) {
     this.rel = join(STAGING, `batch-${batch}`);
@@ -162,15 +163,25 @@ export class BatchStager {
       worker.on('message', (m: LakeDone) => void (done = m));
       worker.on('error', (err) => reject(err));
       worker.on('exit', (code) => {
+        this.exited = true;
         if (done && code === 0) resolve(done);
         else reject(new Error(`the lake's writer thread stopped (status ${code})`));
       });
     });
   }
 
-  /** Stops the worker (the run failed): its staged files are never committed. */
+  /**
+   * Stops the worker (the run failed): it stops reading and ends once DuckDB's COPY in flight has
+   * (terminating it during one aborts the process). Its staged files are never committed.
+   */
   async abort(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
+    if (worker === undefined || this.exited) return;
+    this.worker = undefined;
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.postMessage('stop');
+    });
   }
 
   /** Waits for the worker; the staged files and where each is published. */

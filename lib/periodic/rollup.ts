@@ -38,6 +38,8 @@ export interface RollupOptions {
   rebuild?: boolean;
 }
 
+const reached = new Map<string, number>();
+
 /**
  * Fault injection for the kill tests: BSKY_CRASH_AT=fold|save|csv|archive
  * makes the run kill itself with SIGKILL when it reaches that step;
@@ -45,6 +47,11 @@ export interface RollupOptions {
  */
 function crashPoint(step: string): void {
   if (process.env.BSKY_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+  // BSKY_FAIL_AT=step[:n]: an error thrown the n-th time the step is reached (a failed run, not a killed one).
+  const fail = /^([a-z-]+)(?::(\d+))?$/.exec(process.env.BSKY_FAIL_AT ?? '');
+  if (fail && fail[1] === step && (reached.set(step, (reached.get(step) ?? 0) + 1).get(step) === +(fail[2] ?? 1))) {
+    throw new Error(`injected failure (BSKY_FAIL_AT=${process.env.BSKY_FAIL_AT})`);
+  }
   if (process.env.BSKY_STOP_AT === step) {
     // Once: a step met again (fold, per segment) runs on after SIGCONT.
     delete process.env.BSKY_STOP_AT;

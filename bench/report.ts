@@ -71,6 +71,10 @@ export function report(results: Results, info: RunInfo): string {
   const replay = ratio(replaySamples, get('bare'));
   add('replay', 'handle-stream, then periodic', replaySamples, info.events, { ratio: vs(replay, 'bare'), target: '<= 2x', ok: replay !== undefined && replay <= 2 });
   if (replay !== undefined) checks.push([`replay: handle-stream then periodic within 2x of the bare loop (${x2(replay)})`, replay <= 2]);
+  const replayLakeSamples = chain(get('ingest'), get('replay-lake-periodic'));
+  const replayLake = ratio(replayLakeSamples, get('bare'));
+  add('replay-lake', 'handle-stream, then periodic --lake', replayLakeSamples, info.events, { ratio: vs(replayLake, 'bare'), target: '<= 2x', ok: replayLake !== undefined && replayLake <= 2 });
+  if (replayLake !== undefined) checks.push([`lake: handle-stream then periodic --lake within 2x of the bare loop (${x2(replayLake)})`, replayLake <= 2]);
   const pipeBare = ratio(get('pipeline'), get('bare'));
   const pipeJq = ratio(get('pipeline'), get('jq'));
   const pipeRatio = [vs(pipeBare, 'bare'), vs(pipeJq, 'jq')].filter(Boolean).join(', ');
@@ -121,6 +125,9 @@ export function report(results: Results, info: RunInfo): string {
     for (const v of Object.values(peak(samples))) maxRss = Math.max(maxRss, v);
   }
   if (maxRss > 0) checks.push([`memory: peak RSS of handle-stream and periodic under 150 MB at every size (${maxRss.toFixed(0)} MB)`, maxRss < 150]);
+  let lakeRss = 0;
+  for (const [k, samples] of results) if (/^(replay-lake-periodic|refresh-lake-)/.test(k)) for (const v of Object.values(peak(samples))) lakeRss = Math.max(lakeRss, v);
+  if (lakeRss > 0) checks.push([`lake: peak RSS of periodic --lake (DuckDB in process) under 200 MB at every size (${lakeRss.toFixed(0)} MB)`, lakeRss < 200]);
 
   const lines = [
     '## Latest run',

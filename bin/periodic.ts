@@ -2,6 +2,7 @@
 import { durationValue, fail, parseArgs, TIMER_MAX_US, usageError, type OptionSpec, type ToolSpec } from '../lib/cli/tool.js';
 import { join } from 'node:path';
 import { errorLine } from '../lib/io/io-error.js';
+import { DEDUPE_MAX_US } from '../lib/events/dedupe.js';
 import { periodicFamilies } from '../lib/ops/periodic-prom.js';
 import { writeProm } from '../lib/ops/prom.js';
 import { listSegments } from '../lib/spool/segments.js';
@@ -28,7 +29,8 @@ const spec: ToolSpec = {
     spool: { type: 'string', describe: 'spool folder that handle-stream writes', default: './spool' },
     state: { type: 'string', describe: 'state folder', default: './state' },
     metrics: { type: 'string', describe: 'folder of the metrics CSV files', default: './metrics' },
-    'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once)', default: 1, integer: true, min: 0, max: 36500 },
+    'archive-days': { type: 'number', describe: 'processed segments move to SPOOL/archive/DAY/, deleted after this many days (0: deleted at once); default 1, and with --lake only the segments of the last two --dedupe-window (the lake holds the history)', integer: true, min: 0, max: 36500 },
+    'dedupe-window': { type: 'string', describe: 'with --lake and no --archive-days: handle-stream\'s --dedupe-window; its restart reads the archive back two windows of it (0 = no dedupe: the archive keeps only the newest two segments)', default: '10m', duration: true, zero: true, max: DEDUPE_MAX_US },
     'lock-stale': { type: 'string', describe: 'fallback only (no flock, holder on another host): a lock this old is taken over', default: '30s', duration: true, min: 1_000_000, max: TIMER_MAX_US },
     prom: { type: 'string', describe: 'a Prometheus text file of counters, rewritten atomically each run, for node_exporter\'s textfile collector', defaultText: 'STATE/periodic.prom' },
     'max-age': { type: 'string', describe: 'stall alarm: after its work, exit 3 with one line on stderr when the newest event folded is older than this, or none ever was', duration: true, min: 1_000_000 },
@@ -47,7 +49,7 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays: number; lockStale: string; maxAge?: string; prom?: string; quiet: boolean; lake?: string | false; rebuild: boolean; lakeDays: number; lakeMinFree: string }>(spec);
+const opts = parseArgs<{ spool: string; state: string; metrics: string; archiveDays?: number; dedupeWindow: string; lockStale: string; maxAge?: string; prom?: string; quiet: boolean; lake?: string | false; rebuild: boolean; lakeDays: number; lakeMinFree: string }>(spec);
 const minFree = parseBytes(opts.lakeMinFree) ?? usageError(spec.name, `--lake-min-free: invalid size '${opts.lakeMinFree}' (e.g. 5GB, 500MB, 0)`);
 if (opts.lake === '') usageError(spec.name, '--lake: empty folder name');
 if (opts.files.length) usageError(spec.name, `unexpected argument '${opts.files[0]}'`);
@@ -64,7 +66,10 @@ const started = performance.now();
 try {
   const summary = await rollup({
     spool: opts.spool, stateDir: opts.state, metricsDir: opts.metrics, metrics: METRICS, params,
-    archiveDays: opts.archiveDays, lockStaleMs, quiet: opts.quiet,
+    // With the lake, the archive only serves handle-stream's restart dedupe, which reads back two windows (--archive-days overrides).
+    archiveDays: opts.archiveDays ?? 1,
+    ...(opts.lake && opts.archiveDays === undefined ? { archiveSpanUs: 2 * durationValue(opts.dedupeWindow)! } : {}),
+    lockStaleMs, quiet: opts.quiet,
     ...(!opts.lake ? {} : {
       lake: { dir: opts.lake, days: opts.lakeDays, minFree, warn: (m: string) => void process.stderr.write(`periodic: ${m}\n`) },
     }),

@@ -14,6 +14,8 @@ for (const f of readdirSync('dist/bin')) if (f.endsWith('.js')) chmodSync(`dist/
 const entryPoints = Object.fromEntries(readdirSync('dist/bin').filter((f) => f.endsWith('.js')).map((f) => [f.slice(0, -3), `dist/bin/${f}`]));
 // The worker is its own entry, next to the commands: parse-pool.js starts it as ./parse-worker.js.
 entryPoints['parse-worker'] = 'dist/lib/events/parse-worker.js';
+// So is the lake's (lib/lake/write.ts starts ./lake-worker.js).
+entryPoints['lake-worker'] = 'dist/lib/lake/lake-worker.js';
 await build({
   entryPoints,
   outdir: 'dist/bundle/bin',

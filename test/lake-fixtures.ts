@@ -76,6 +76,18 @@ export function boundaryLines(): Buffer[] {
   out.push(ev({ time: '2025-03-17T00:00:05.000000', did: 'did:plc:x', op: 'identity', record: { did: 'did:plc:x', handle: 'x.test', seq: 1 } }));
   out.push(ev({ time: '2025-03-17T00:00:05.000001', did: 'did:plc:x', op: 'account', record: { active: false, status: 'deactivated' } }));
   out.push(ev({ time: '2025-03-17T00:00:06.000000', did: 'did:web:' + 'w'.repeat(120) + '.example', op: 'create', collection: 'app.bsky.feed.like', rkey: 'w1', record: { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/7' } } }));
+  // Records whose subject cannot or must not be left out (record_cut): a second "uri" key, a subject with a quote or an escape,
+  // an empty subject, a nested "subject" key, a key ending in uri, a follow whose record also holds "uri":"" elsewhere.
+  const odd = (rkey: string, collection: string, record: unknown): Buffer => ev({ time: '2025-03-17T00:00:06.500000', did: 'did:plc:cut', op: 'create', collection, rkey, cid: 'bafyc', record });
+  out.push(odd('c1', 'app.bsky.feed.like', { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/7', cid: 'c' }, via: { uri: 'at://did:plc:q/app.bsky.feed.post/7' } }));
+  out.push(odd('c2', 'app.bsky.feed.like', { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/"7"' } }));
+  out.push(odd('c3', 'app.bsky.feed.like', { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/\u00e9\n' } }));
+  out.push(odd('c4', 'app.bsky.feed.like', { subject: { uri: '' } }));
+  out.push(odd('c5', 'app.bsky.graph.follow', { subject: 'did:plc:g', nested: { subject: 'did:plc:g' } }));
+  out.push(odd('c6', 'app.bsky.graph.follow', { subject: 'did:plc:g', embed2: { uri: '' }, 'x"uri': 'did:plc:g' }));
+  out.push(odd('c7', 'app.bsky.graph.block', { 'a"subject': 'y', subject: 'did:plc:g' }));
+  out.push(odd('c8', 'app.bsky.feed.like', { subject: { cid: 'c', uri: 'at://did:plc:q/app.bsky.feed.post/8' }, createdAt: '2025-03-17T00:00:06.500Z' }));
+  out.push(odd('c9', 'app.bsky.graph.follow', { subject: 'did:plc:\u00e9' }));
   // A fast liker at exactly 50 likes in [t, t + 60 s), one at 50 likes over 60 s and 1 us.
   for (let i = 0; i < 50; i++) out.push(like(`2025-03-17T00:01:${String(Math.min(59, i)).padStart(2, '0')}.${i === 49 ? '999999' : '000000'}`, 'did:plc:exact50', `e${i}`));
   for (let i = 0; i < 50; i++) out.push(like(i === 49 ? '2025-03-17T00:02:00.000001' : `2025-03-17T00:01:00.${String(i).padStart(6, '0')}`, 'did:plc:miss50', `m${i}`));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { exited, ndjson, run, start, tempDir } from './helpers.js';
 import { boundaryLines, chunks, genLines, key, LAKE_KEY, lakeQuery, spooledKeys } from './lake-fixtures.js';
 import { tokens } from '../lib/metrics/words.js';
+import { RECORD_SQL } from '../lib/lake/write.js';
 
 // Across midnight (two dates), with duplicates and bad lines, plus the boundary cases in the middle.
 const gen = genLines(4000, 21, ['--start', '2025-03-16T23:58:30.000000', '--rate', '20', '--dup-rate', '0.01', '--bad-rate', '0.003']);
@@ -62,13 +63,20 @@ test('lake: each row holds the flat row bsky-flatten makes of its event, the pos
   const flat = ndjson(run('bsky-flatten', ['-q'], events.join('\n') + '\n').stdout);
   const byKey = new Map<string, Record<string, unknown>>();
   events.forEach((line, i) => byKey.set(key(JSON.parse(line) as Record<string, unknown>), { ...flat[i], record: (JSON.parse(line) as { record?: unknown }).record ?? null }));
-  const rows = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, coalesce(time_text, strftime(time, '%Y-%m-%dT%H:%M:%S.%f')) AS time, * EXCLUDE (time, time_text, batch, seg, seq, date) FROM ${files}`);
+  // The record as readers see it: put whole again where the writer left the subject out (record_cut).
+  const rows = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, coalesce(time_text, strftime(time, '%Y-%m-%dT%H:%M:%S.%f')) AS time,
+    * EXCLUDE (time, time_text, batch, seg, seq, date, record, record_cut), (${RECORD_SQL})::VARCHAR AS record, record_cut FROM ${files}`);
   t.equal(rows.length, events.length, 'one row per event');
   let differ = 0;
+  let recordDiffer = 0;
+  const cuts = [0, 0, 0];
   let posts = 0;
   for (const row of rows) {
     const want = byKey.get(row.k as string);
-    const { k, words, record, ...fields } = row;
+    const { k, words, record, record_cut: cut, ...fields } = row;
+    cuts[cut as number]++;
+    // Byte for byte: the spool's record text is JSON.stringify's.
+    if (record !== JSON.stringify(want?.record ?? null) && !(record === null && want?.record === null) && recordDiffer++ < 3) t.equal(record, JSON.stringify(want?.record), `record of ${String(k)}`);
     const got: Record<string, unknown> = {};
     for (const [f, v] of Object.entries(fields)) if (v !== null) got[f] = v;
     const { record: wantRecord, ...wantFields } = want ?? {};
@@ -82,6 +90,8 @@ test('lake: each row holds the flat row bsky-flatten makes of its event, the pos
     } else if (words !== null) t.fail(`words only for posts: ${String(k)}`);
   }
   t.equal(differ, 0, 'every field as bsky-flatten gives it (boundary cases included)');
+  t.equal(recordDiffer, 0, 'every record byte for byte as spooled, put whole again where its subject was left out');
+  t.ok(cuts[1] > 100 && cuts[2] > 100, `records with the subject URI left out: ${cuts[1]}, with the subject DID: ${cuts[2]}, whole: ${cuts[0]}`);
   t.ok(posts > 100, `${posts} posts with their tokens`);
   cleanup();
   t.end();
@@ -98,6 +108,24 @@ test('lake: a file in the staging folder is never read as part of the lake', asy
   t.deepEqual(await lakeKeys(dir), before, 'the readers\' glob (lake/events/**) skips it');
   t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
   t.notOk(existsSync(join(dir, 'lake', '.staging')), 'and the next run deletes it');
+  cleanup();
+  t.end();
+});
+
+test('lake: a run that fails while the lake\'s writer thread works stops it cleanly (one line, exit 1) and the next run writes every event once', async (t) => {
+  const { dir, cleanup } = tempDir();
+  run('handle-stream', ['-q', '--rotate-bytes', '60000'], Buffer.concat(lines), { cwd: dir });
+  // The writer thread starts before the fold; the fold of a middle segment fails while it reads, or DuckDB writes (a thread
+  // terminated during a COPY aborted the whole process: "terminate called after throwing an instance of 'Napi::Error'").
+  const segments = readdirSync(join(dir, 'spool')).filter((f) => f.startsWith('seg-')).length;
+  t.ok(segments >= 4, `${segments} segments`);
+  const at = `fold:${Math.ceil(segments * 0.7)}`;
+  const failed = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir, env: { BSKY_FAIL_AT: at } });
+  t.equal(failed.code, 1, 'exit 1');
+  t.equal(failed.stderr, `periodic: injected failure (BSKY_FAIL_AT=${at})\n`, 'one line, nothing from the native module');
+  const final = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir });
+  t.equal(final.code, 0, final.stderr);
+  t.deepEqual(await lakeKeys(dir), spooledKeys(dir), 'every event in the lake exactly once');
   cleanup();
   t.end();
 });

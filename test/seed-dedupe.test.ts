@@ -1,5 +1,5 @@
 import test from 'tape';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, tempDir } from './helpers.js';
 
@@ -48,6 +48,35 @@ test('handle-stream: a restart with --dedupe-window 1m knows the events of the l
   run('handle-stream', ['-q', '--dedupe-window', '1m', '--rotate-bytes', '20000'], jetstream(0, 3000), { cwd: dir });
   const tail = run('handle-stream', ['--dedupe-window', '1m'], jetstream(2000, 3000), { cwd: dir });
   t.match(tail.stderr, /1000 lines, 0 events, 1000 duplicates/, 'the last 50 s are known');
+  cleanup();
+  t.end();
+});
+
+test('periodic --lake: the archive keeps only what a restart\'s dedupe reads back (two --dedupe-window), and the restart still knows the last window', (t) => {
+  const { dir, cleanup } = tempDir();
+  // Segments named as if spooled a year ago: past two windows, so periodic deletes them (all but the newest) once folded.
+  run('handle-stream', ['-q', '--dedupe-window', '1m', '--rotate-bytes', '20000'], jetstream(0, 1000), { cwd: dir });
+  const old = readdirSync(join(dir, 'spool')).filter((f) => f.startsWith('seg-')).sort();
+  old.forEach((f, i) => renameSync(join(dir, 'spool', f), join(dir, 'spool', f.replace(/^seg-\d{8}T\d{9}Z/, `seg-20250101T0000${String(i).padStart(2, '0')}000Z`))));
+  t.ok(old.length >= 3, `${old.length} old segments`);
+  run('handle-stream', ['-q', '--dedupe-window', '1m', '--rotate-bytes', '20000'], jetstream(1000, 3000), { cwd: dir });
+  const fresh = readdirSync(join(dir, 'spool')).filter((f) => f.startsWith('seg-') && !f.startsWith('seg-2025')).length;
+  const r = run('periodic', ['-q', '--lake', 'lake', '--lake-min-free', '0', '--dedupe-window', '1m'], '', { cwd: dir });
+  t.equal(r.code, 0, r.stderr);
+  const archived = readdirSync(join(dir, 'spool', 'archive')).flatMap((d) => readdirSync(join(dir, 'spool', 'archive', d)));
+  t.equal(archived.filter((f) => f.startsWith('seg-2025')).length, 1, 'of the old segments, only the newest is kept (it holds the window\'s boundary)');
+  t.equal(archived.length, fresh + 1, 'every recent segment is kept');
+  t.equal(run('bsky-sql', ['--lake', 'lake', '--csv', 'SELECT count(*) AS n FROM events'], '', { cwd: dir }).stdout, 'n\n3000\n', 'the lake holds every event');
+  const tail = run('handle-stream', ['--dedupe-window', '1m'], jetstream(2000, 3000), { cwd: dir });
+  t.match(tail.stderr, /1000 lines, 0 events, 1000 duplicates/, 'a restart still knows the last window\'s events');
+  // --archive-days still decides when given.
+  const kept = tempDir();
+  run('handle-stream', ['-q', '--rotate-bytes', '20000'], jetstream(0, 1000), { cwd: kept.dir });
+  for (const f of readdirSync(join(kept.dir, 'spool')).filter((x) => x.startsWith('seg-'))) renameSync(join(kept.dir, 'spool', f), join(kept.dir, 'spool', f.replace(/^seg-\d{8}T/, 'seg-20250101T')));
+  const n = readdirSync(join(kept.dir, 'spool')).filter((f) => f.startsWith('seg-')).length;
+  t.equal(run('periodic', ['-q', '--lake', 'lake', '--lake-min-free', '0', '--archive-days', '1'], '', { cwd: kept.dir }).code, 0);
+  t.equal(readdirSync(join(kept.dir, 'spool', 'archive')).flatMap((d) => readdirSync(join(kept.dir, 'spool', 'archive', d))).length, n, 'with --archive-days 1, every segment stays a day');
+  kept.cleanup();
   cleanup();
   t.end();
 });

@@ -2,9 +2,11 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, ren
 import { dirname, join } from 'node:path';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
-import { lakeFiles, STAGING } from './layout.js';
+import { FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { makeDir } from '../io/make-dir.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
-import { ROW_GROUP, stageSegments } from './write.js';
+import { BatchStager, PARQUET, stageSegments } from './write.js';
 
 /**
  * The lake's part of periodic's state file, which is the commit point: files
@@ -68,6 +70,8 @@ export class LakeWriter {
   private duck: Awaited<ReturnType<typeof openDuck>> | undefined;
   /** Segments that were waiting for the lake before this run (for the message when writes resume). */
   private waitedBefore = 0;
+  /** The batch the fold feeds as it reads (one pass over the segments), when begin() started one. */
+  private early: { stager: BatchStager; batch: number } | undefined;
 
   constructor(readonly opts: LakeOptions) {}
 
@@ -75,6 +79,27 @@ export class LakeWriter {
   recover(journal: LakeJournal | undefined): void {
     if (journal) this.commit(journal);
     rmSync(join(this.opts.dir, STAGING), { recursive: true, force: true });
+    // A lake begun by this version: every file it will hold has record_cut (session.ts reads one file's schema).
+    if (lakeFiles(this.opts.dir).length === 0 && readFormat(this.opts.dir) < FORMAT_VERSION) {
+      makeDir(this.opts.dir);
+      writeFileAtomicSync(join(this.opts.dir, FORMAT), `${FORMAT_VERSION}\n`);
+    }
+  }
+
+  /**
+   * Starts this run's batch before the fold: its JS pass runs in a worker
+   * thread and DuckDB on its own, while the main thread folds the same
+   * segments. Only when no segment waits from an earlier run (those go
+   * first, read from the archive) and free space is above the floor; else
+   * stage() does it all. Staged files are uncommitted until the journal
+   * stage() returns is saved.
+   */
+  async begin(saved: LakeJournal | undefined, spool: string, fresh: string[]): Promise<void> {
+    if (fresh.length === 0 || (saved?.behind ?? []).length) return;
+    if (freeBytes(this.opts.dir) < (this.opts.minFree ?? 0)) return;
+    const batch = saved?.batches ?? 0;
+    const segments = fresh.map((name) => ({ name, path: join(spool, name) }));
+    this.early = { stager: new BatchStager(this.opts.dir, batch, segments, this.duckOptions()), batch };
   }
 
   /** The journal to save with the folded segments: they wait for the lake (behind the ones already waiting). */
@@ -94,8 +119,15 @@ export class LakeWriter {
     const journal: LakeJournal = { batches: saved.batches, publish: [], remove: [] };
     const dir = this.opts.dir;
     const waiting = saved.behind ?? [];
-    const free = waiting.length ? freeBytes(dir) : Infinity;
-    if (waiting.length && free < (this.opts.minFree ?? 0)) {
+    const early = this.early;
+    this.early = undefined;
+    const free = waiting.length && !early ? freeBytes(dir) : Infinity;
+    if (early && waiting.length && early.batch === journal.batches) {
+      // The fold fed this batch as it read the segments: finish it.
+      journal.batches++;
+      journal.publish.push(...(await early.stager.finish()).files);
+      crashPoint('lake-stage');
+    } else if (waiting.length && free < (this.opts.minFree ?? 0)) {
       journal.behind = waiting;
       this.opts.warn?.(`lake writes wait: ${free} bytes free at ${dir}, under the floor of ${this.opts.minFree} (--lake-min-free); `
         + `${waiting.length} segments wait in ${join(spool, 'archive')} and go into the lake once space returns; the metrics stay exact`);
@@ -105,7 +137,7 @@ export class LakeWriter {
       const lost = found.filter((f) => f.path === undefined).map((f) => f.name);
       if (lost.length) this.opts.warn?.(`${lost.length} segments that waited for the lake are gone from ${spool} and its archive: their events are not in the lake (${lost[0]}...)`);
       const batch = journal.batches++;
-      const staged = await stageSegments(await this.db(), dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch);
+      const staged = await stageSegments(dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch, this.duckOptions());
       journal.publish.push(...staged.files);
       crashPoint('lake-stage');
     }
@@ -122,7 +154,7 @@ export class LakeWriter {
       const list = `[${step.files.map((f) => `'${join(dir, f).replaceAll("'", "''")}'`).join(', ')}]`;
       mkdirSync(join(dir, STAGING), { recursive: true });
       await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
-        TO '${join(dir, from).replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+        TO '${join(dir, from).replaceAll("'", "''")}' (${PARQUET})`);
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');
@@ -158,13 +190,24 @@ export class LakeWriter {
     }
   }
 
-  /** DuckDB, opened on first use: a run with nothing to write never loads it. */
+  /**
+   * DuckDB's settings here and in the writer thread. One thread: its Parquet
+   * COPY took twice the CPU on two (measured, docs/LAKE.md), and the fold has the other core.
+   */
+  private duckOptions(): DuckOptions {
+    return { threads: this.opts.threads ?? 1, ...(this.opts.memoryLimit ? { memoryLimit: this.opts.memoryLimit } : {}), tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') };
+  }
+
+  /** DuckDB in this thread (compaction, rebuild), opened on first use: a run with nothing of that kind never loads it. */
   async db() {
-    this.duck ??= await openDuck({ ...this.opts, tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') });
+    this.duck ??= await openDuck(this.duckOptions());
     return this.duck.db;
   }
 
-  close(): void {
+  /** Ends what this run started (a batch a failed run did not stage stops first). */
+  async close(): Promise<void> {
+    await this.early?.stager.abort();
+    this.early = undefined;
     this.duck?.close();
     this.duck = undefined;
   }

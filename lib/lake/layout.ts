@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -55,4 +55,20 @@ export function walk(dir: string, rel = ''): string[] {
     else out.push(p);
   }
   return out.sort();
+}
+
+/**
+ * The lake's format, in LAKE/FORMAT: 2 for a lake periodic began with
+ * record_cut in every file (write.ts); 1 (no file) for an older lake, whose
+ * files may lack it.
+ */
+export const FORMAT = 'FORMAT';
+export const FORMAT_VERSION = 2;
+
+export function readFormat(lake: string): number {
+  try {
+    return Number.parseInt(readFileSync(join(lake, FORMAT), 'utf8'), 10) || 1;
+  } catch {
+    return 1;
+  }
 }

@@ -14,6 +14,7 @@ import { ENGLISH_CONTENT_WORDS } from './stop-allow.js';
 let segmenter: Intl.Segmenter | undefined;
 
 const URL_RE = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S+/giu;
+const WWW_RE = /www\./i;
 // A bare domain followed by a path (Bluesky shortens link text to `example.com/pa...`).
 const PATH_RE = /[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/\S*/gu;
 const HANDLE_RE = /@[\p{L}\p{N}._-]+/gu;
@@ -22,7 +23,11 @@ const NUMBER_RE = /^[\p{Nd}.,']+$/u;
 /** Lower-cased word tokens of a text, after removing URLs and @handles; repeated tokens repeat. */
 export function tokens(text: string): string[] {
   segmenter ??= new Intl.Segmenter('en', { granularity: 'word' });
-  const clean = text.replace(URL_RE, ' ').replace(PATH_RE, ' ').replace(HANDLE_RE, ' ');
+  // Each pattern needs a character most posts lack: skipping its pass when that is missing changes nothing (and saves the most costly regular expression of the lake's writer).
+  let clean = text;
+  if (clean.includes('/') || WWW_RE.test(clean)) clean = clean.replace(URL_RE, ' ');
+  if (clean.includes('/')) clean = clean.replace(PATH_RE, ' ');
+  if (clean.includes('@')) clean = clean.replace(HANDLE_RE, ' ');
   const out: string[] = [];
   for (const s of segmenter.segment(clean)) {
     if (!s.isWordLike) continue;

@@ -24,6 +24,12 @@ export interface RollupOptions {
   params: Params;
   /** Processed segments are archived by day; day folders older than this are deleted (0: delete at once). */
   archiveDays: number;
+  /**
+   * Instead of archiveDays: keep the archived segments that started within
+   * this long (wall clock, from their names) of the newest one's start, and the one before
+   * (periodic with the lake: what handle-stream's restart dedupe reads back).
+   */
+  archiveSpanUs?: number;
   /** Only where the lock's holder cannot be checked (the fallback lock, held from another host): a lock this old is taken over. */
   lockStaleMs: number;
   quiet: boolean;
@@ -33,6 +39,8 @@ export interface RollupOptions {
   rebuild?: boolean;
 }
 
+const reached = new Map<string, number>();
+
 /**
  * Fault injection for the kill tests: BSKY_CRASH_AT=fold|save|csv|archive
  * makes the run kill itself with SIGKILL when it reaches that step;
@@ -40,6 +48,11 @@ export interface RollupOptions {
  */
 function crashPoint(step: string): void {
   if (process.env.BSKY_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+  // BSKY_FAIL_AT=step[:n]: an error thrown the n-th time the step is reached (a failed run, not a killed one).
+  const fail = /^([a-z-]+)(?::(\d+))?$/.exec(process.env.BSKY_FAIL_AT ?? '');
+  if (fail && fail[1] === step && (reached.set(step, (reached.get(step) ?? 0) + 1).get(step) === +(fail[2] ?? 1))) {
+    throw new Error(`injected failure (BSKY_FAIL_AT=${process.env.BSKY_FAIL_AT})`);
+  }
   if (process.env.BSKY_STOP_AT === step) {
     // Once: a step met again (fold, per segment) runs on after SIGCONT.
     delete process.env.BSKY_STOP_AT;
@@ -80,14 +93,14 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     if (lost) throw new Error(`lost the lock (${lost.message}); nothing written`);
     crashPoint(name);
   };
-  let lakeCleanup = (): void => undefined;
+  let lakeCleanup = async (): Promise<void> => undefined;
   try {
     removeLeftovers(opts.metricsDir, opts.stateDir);
     const statePath = join(opts.stateDir, 'periodic.json');
     const saved = readState(statePath);
     // Lake hook 1: finish the lake commit a killed run left (idempotent), drop uncommitted staging.
     const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
-    lakeCleanup = () => lake?.close();
+    lakeCleanup = async () => lake?.close();
     lake?.recover(saved.lake);
     const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? [], opts.quiet) : undefined;
     if (rebuilt && rebuilt.events < saved.events) {
@@ -101,6 +114,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
     let events = 0;
     let newest = saved.newest;
+    // The lake's batch is written (staged, not committed) while the fold runs: LakeWriter.begin.
+    await lake?.begin(saved.lake, opts.spool, fresh);
     // Catching up on a backlog can take a while: a progress line on a terminal, over the bytes of the segments to fold.
     const progress = fresh.length ? startProgress('periodic', opts.quiet, inputBytes(fresh.map((s) => join(opts.spool, s))), undefined, 'events') : undefined;
     for (const name of fresh) {
@@ -150,11 +165,12 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     check('archive');
     const day = new Date().toISOString().slice(0, 10);
     for (const name of next.folded) {
-      if (opts.archiveDays > 0 || keep.has(name)) archiveSegment(opts.spool, name, day);
+      if (opts.archiveDays > 0 || opts.archiveSpanUs !== undefined || keep.has(name)) archiveSegment(opts.spool, name, day);
       else rmSync(join(opts.spool, name), { force: true });
       crashPoint('archive-mid');
     }
-    pruneArchive(opts.spool, opts.archiveDays, keep);
+    if (opts.archiveSpanUs !== undefined) pruneArchiveSpan(opts.spool, opts.archiveSpanUs, keep);
+    else pruneArchive(opts.spool, opts.archiveDays, keep);
     return {
       segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest: next.newest, files: opts.metrics.length,
       totals: { segments: next.segments, rejected: next.rejected, rejectedBy: next.rejectedBy, late: lateOf(next.metrics) },
@@ -162,7 +178,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir) } : {}),
     };
   } finally {
-    lakeCleanup();
+    await lakeCleanup();
     await lock.held.release();
   }
 }
@@ -194,5 +210,38 @@ function pruneArchive(spool: string, days: number, keep: ReadonlySet<string> = n
     const dir = join(spool, 'archive', day);
     if (keep.size === 0) rmSync(dir, { recursive: true, force: true });
     else for (const f of readdirSync(dir)) if (!keep.has(f)) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** A segment's start (its name's UTC stamp), in microseconds; NaN when the name has none. */
+function segmentStartUs(name: string): number {
+  const m = /^seg-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(name);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]) * 1000 : NaN;
+}
+
+/**
+ * Deletes archived segments that started more than `spanUs` before the
+ * newest archived one, except the newest of those (it holds the events at
+ * the boundary) and the ones in `keep`; day folders left empty go too.
+ * handle-stream's restart dedupe reads the archive back two windows of
+ * event time, which is receive time by default: what this keeps.
+ */
+function pruneArchiveSpan(spool: string, spanUs: number, keep: ReadonlySet<string>): void {
+  const all = archiveDays(spool).flatMap((day) => readdirSync(join(spool, 'archive', day)).filter((f) => f.startsWith('seg-')).map((name) => ({ day, name, us: segmentStartUs(name) })));
+  all.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+  const newest = all.find((s) => !Number.isNaN(s.us))?.us;
+  if (newest === undefined) return;
+  let boundaryKept = false;
+  for (const s of all) {
+    if (Number.isNaN(s.us) || s.us >= newest - spanUs || keep.has(s.name)) continue;
+    if (!boundaryKept) {
+      boundaryKept = true;
+      continue;
+    }
+    rmSync(join(spool, 'archive', s.day, s.name), { force: true });
+  }
+  for (const day of archiveDays(spool)) {
+    const dir = join(spool, 'archive', day);
+    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@ import { kindOf, type FlatRow } from './flatten.js';
 const HEAD = ['{"time":"', '","did":"', '","op":"', '","collection":"'];
 const OPS = new Set(['create', 'update', 'delete']);
 
-/** Posts carry what top-words and top-langs read (text, langs): their lines are parsed whole. */
+/** The collection of posts. */
 export const POSTS = 'app.bsky.feed.post';
 
 /**
@@ -36,14 +36,20 @@ export function envelope(text: string): { time: string; did: string; op: string;
   return { time, did: (' ' + did).slice(1), op, collection };
 }
 
+/** The fields envelopeRow gives. */
+export const ENVELOPE_FIELDS: ReadonlySet<keyof FlatRow> = new Set(['time', 'kind', 'op', 'did']);
+
 /**
- * The row of a canonical line read from its head, for lines the metrics need
- * nothing more from (any collection but posts); undefined otherwise.
+ * The row of a canonical line read from its head (time, kind, op, did), when
+ * `serves(kind)` says those are all the metrics read from rows of its kind
+ * (not posts for the built-in metrics, whose text and langs they read);
+ * undefined otherwise.
  */
-export function envelopeRow(text: string): FlatRow | undefined {
+export function envelopeRow(text: string, serves: (kind: string) => boolean): FlatRow | undefined {
   const e = envelope(text);
-  if (e === undefined || e.collection === POSTS) return undefined;
-  return { time: e.time, kind: kindOf(e.collection), op: e.op, did: e.did };
+  if (e === undefined) return undefined;
+  const kind = kindOf(e.collection);
+  return serves(kind) ? { time: e.time, kind, op: e.op, did: e.did } : undefined;
 }
 
 /** Canonical heads are about 110 bytes; a longer one (a did:web of 100 characters) is decoded with its line. */

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { LineSplitter } from '../input/split-lines.js';
-import { envelope, envelopeBytes, head, POSTS } from '../rows/envelope.js';
+import { envelope, envelopeBytes, newHead, POSTS, type Head } from '../rows/envelope.js';
 import { flatten } from '../rows/flatten.js';
 import type { BskyEvent } from '../events/event.js';
 import { tokens } from '../metrics/words.js';
@@ -32,9 +32,9 @@ export function sqlRow(text: string, e = envelope(text)): boolean {
 const RICH_BYTES = ['"text":', '"langs":', '"reply":', '"embed":', '"facets":', '"tags":'].map((k) => Buffer.from(k));
 const POST_COLLECTION = POSTS;
 
-/** sqlRow() on a line's bytes, without decoding it: most lines of a segment are copied as bytes. */
-function sqlRowBytes(buf: Buffer, from: number, to: number): boolean {
-  if (to - from > SQL_LINE_MAX || buf[to - 1] === 13 || !envelopeBytes(buf, from, to) || head.collection === POST_COLLECTION) return false;
+/** sqlRow() on a line's bytes, without decoding it (its head read into `head`): most lines of a segment are copied as bytes. */
+function sqlRowBytes(buf: Buffer, from: number, to: number, head: Head): boolean {
+  if (to - from > SQL_LINE_MAX || buf[to - 1] === 13 || !envelopeBytes(buf, from, to, head) || head.collection === POST_COLLECTION) return false;
   const line = buf.subarray(from, to);
   for (const k of RICH_BYTES) if (line.indexOf(k) >= 0) return false;
   return true;
@@ -143,13 +143,14 @@ export async function prepareSegments(segments: Array<{ path: string; name: stri
   };
   const COMMA = Buffer.from(',');
   const NL = Buffer.from('\n');
+  const head = newHead();
   // Ordinals run on across the segments of a batch.
   let seq = 0;
   for (const seg of segments) {
     const prefix = Buffer.from(`{"seg":${JSON.stringify(seg.name)},"seq":`);
     const splitter = new LineSplitter(seg.name, 1 << 30, {
       bytes(buf, from, to) {
-        if (!sqlRowBytes(buf, from, to)) return false;
+        if (!sqlRowBytes(buf, from, to, head)) return false;
         seq++;
         const f = sink(head.collection);
         f.append(prefix);

@@ -4,7 +4,7 @@ import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { describeError } from '../io/io-error.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import type { FlatRow } from '../rows/flatten.js';
-import { PLAIN_FIELDS, plainRow } from '../rows/flat-fast.js';
+import { addPlainFields, PLAIN_FIELDS, plainRow } from '../rows/flat-fast.js';
 import { wallMicros } from '../time.js';
 import { Fold } from './fold.js';
 import { StateError, type Metric, type Params } from './metric.js';
@@ -109,8 +109,9 @@ export function metricLines(
     /** Rows read by the fast path. */
     fast: 0,
     line(text: string): string | undefined {
-      const plain = plainRow(text, extra);
+      const plain = plainRow(text);
       if (plain !== undefined) {
+        if (extra.length !== 0) addPlainFields(plain, text, extra);
         const reason = checkRow(plain);
         if (reason !== undefined) return reason;
         tool.rows++;

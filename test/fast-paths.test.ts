@@ -8,12 +8,12 @@ import { runInNewContext } from 'node:vm';
 import test from 'tape';
 import { isCommit, type BskyEvent } from '../lib/events/event.js';
 import { parseEvent, type ParseOptions } from '../lib/events/parse-event.js';
-import { fast, readTakeHome, scratch } from '../lib/events/take-home-fast.js';
+import { TakeHomeReader } from '../lib/events/take-home-fast.js';
 import { generateLines } from '../lib/gen/generate.js';
 import { nestedDeeper } from '../lib/input/json-depth.js';
-import { canon, copyValue, skipWhitespace } from '../lib/input/json-canon.js';
+import { Canon, copyValue, skipWhitespace } from '../lib/input/json-canon.js';
 import { checkRow } from '../lib/metrics/run.js';
-import { envelope, envelopeBytes, head } from '../lib/rows/envelope.js';
+import { envelope, envelopeBytes, newHead } from '../lib/rows/envelope.js';
 import { plainRow, plainRowJson, subjectRow } from '../lib/rows/flat-fast.js';
 import { FIELDS, flatten, pick, type FlatRow } from '../lib/rows/flatten.js';
 import { NEEDS_REAL, REAL_CAPTURE } from './helpers.js';
@@ -90,10 +90,12 @@ function slowEvent(text: string, opts: ParseOptions): string | undefined {
   return r.reason === undefined ? JSON.stringify(r.event) : undefined;
 }
 
+const fast = new TakeHomeReader();
+
 function fastEvent(text: string, opts: ParseOptions): string | undefined {
   const b = Buffer.from(text);
-  if (!isUtf8(b) || !readTakeHome(b, 0, b.length, opts)) return undefined;
-  return fast.recordEnd < 0 ? fast.head : fast.head + Buffer.from(scratch.subarray(0, fast.recordEnd)).toString() + '}';
+  if (!isUtf8(b) || !fast.read(b, 0, b.length, opts)) return undefined;
+  return fast.recordEnd < 0 ? fast.head : fast.head + Buffer.from(fast.scratch.subarray(0, fast.recordEnd)).toString() + '}';
 }
 
 test('take-home fast path: gives the slow path\'s canonical event byte for byte, or gives up', (t) => {
@@ -262,9 +264,10 @@ test('bsky-flatten byte filter: a line\'s head read from its first bytes gives e
   lines.push(`{"time":"2025-03-16T12:00:00.000000","did":"did:web:${'x'.repeat(200)}","op":"create","collection":"app.bsky.feed.like","rkey":"a","record":{}}`);
   let taken = 0;
   let bad = 0;
+  const head = newHead();
   for (const line of lines) {
     const b = Buffer.from(line);
-    if (!envelopeBytes(b, 0, b.length)) continue;
+    if (!envelopeBytes(b, 0, b.length, head)) continue;
     const f = { ...head };
     taken++;
     const e = envelope(line);
@@ -276,7 +279,7 @@ test('bsky-flatten byte filter: a line\'s head read from its first bytes gives e
   t.equal(bad, 0, `${taken} heads read from bytes agree with envelope()`);
   t.ok(taken > lines.length / 2, 'most lines are read from their bytes');
   const long = lines[lines.length - 1];
-  t.equal(envelopeBytes(Buffer.from(long), 0, long.length), false, 'a head longer than the bytes read is left to the decoded line');
+  t.equal(envelopeBytes(Buffer.from(long), 0, long.length, newHead()), false, 'a head longer than the bytes read is left to the decoded line');
   t.end();
 });
 
@@ -300,11 +303,12 @@ test('copyValue: any JSON value copied as JSON.stringify(JSON.parse(text)) write
   const all = withMutations(texts, 3, 62);
   let taken = 0;
   let bad = 0;
+  const canon = new Canon();
   for (const text of all) {
     const src = Buffer.from(text);
     if (!isUtf8(src)) continue;
     const dest = new Uint8Array(src.length);
-    if (!copyValue(src, 0, src.length, dest, 0, 3)) continue;
+    if (!copyValue(canon, src, 0, src.length, dest, 0, 3)) continue;
     // A value followed by more than whitespace is not the whole text: JSON.parse would refuse it.
     if (skipWhitespace(src, canon.at, src.length) !== src.length) continue;
     taken++;

@@ -26,8 +26,8 @@ export interface Run {
   signal: NodeJS.Signals | null;
 }
 
-/** A fixed environment, so that no user setting (TZ, colours, terminal) changes the output. */
-export const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', LANG: 'C.UTF-8', NO_COLOR: '1' };
+/** A fixed environment, so that no user setting (TZ, colours, terminal) changes the output; metrics see only the fields they declare (lib/metrics/fold.ts). */
+export const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', LANG: 'C.UTF-8', NO_COLOR: '1', BSKY_STRICT_FIELDS: '1' };
 
 /** Every wait in a test has a bound: a spawned command still running after this is killed (and its test fails). */
 export const RUN_TIMEOUT_MS = 300_000;

@@ -1,4 +1,5 @@
 import test from 'tape';
+import { Fold } from '../lib/metrics/fold.js';
 import type { Params } from '../lib/metrics/metric.js';
 import { eventsPerMinute, likesPerMinute } from '../lib/metrics/per-minute.js';
 import { postsByHour, postsByWeekday } from '../lib/metrics/posts-by-time.js';
@@ -12,7 +13,9 @@ const row = (time: string, kind = 'like', op = 'create', extra: Partial<FlatRow>
 function run(m: Metric<any>, rows: FlatRow[], raw: Record<string, unknown> = {}) {
   const params: Params = parseParams(raw);
   const s = m.create(params);
-  for (const r of rows) m.add(s, r);
+  // Strict: a metric reading a field it does not declare throws.
+  const fold = new Fold(new Map([[m, s]]), { strict: true });
+  for (const r of rows) fold.add(r);
   return m.result(s);
 }
 
@@ -89,7 +92,8 @@ test('metrics: every state survives JSON and gives the same result', (t) => {
   const params = parseParams({});
   for (const m of METRICS) {
     const s = m.create(params);
-    for (const r of rows) m.add(s, r);
+    const fold = new Fold(new Map([[m, s]]), { strict: true });
+    for (const r of rows) fold.add(r);
     const back = m.load(JSON.parse(JSON.stringify(m.save(s))), params);
     t.deepEqual(m.result(back), m.result(s), m.name);
   }

@@ -1,4 +1,5 @@
 import test from 'tape';
+import { Fold } from '../lib/metrics/fold.js';
 import { fastLikers } from '../lib/metrics/fast-likers.js';
 import { StateError } from '../lib/metrics/metric.js';
 import { parseParams } from '../lib/metrics/registry.js';
@@ -13,7 +14,8 @@ const burst = (did: string, n: number, from: number, spanUs: number): FlatRow[] 
 
 function run(rows: FlatRow[], raw: Record<string, unknown> = {}) {
   const s = fastLikers.create(parseParams(raw));
-  for (const r of rows) fastLikers.add(s, r);
+  const fold = new Fold(new Map([[fastLikers, s]]), { strict: true });
+  for (const r of rows) fold.add(r);
   return { rows: fastLikers.result(s), late: s.late, state: s };
 }
 

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { metaViews, parseRegion, type RegionBuffers, type RegionOptions, type RegionResult } from './parse-region.js';
 import type { RegionReply, RegionRequest } from './parse-worker.js';
+import { TakeHomeReader } from './take-home-fast.js';
 
 interface Waiting {
   resolve(r: RegionResult): void;
@@ -31,6 +32,8 @@ export class ParsePool {
   private next = 0;
   private failed: Error | null = null;
   private free: RegionBuffers[] = [];
+  /** This thread's reader of take-home lines, for the regions it parses itself. */
+  private readonly reader = new TakeHomeReader();
 
   constructor(
     private readonly threads: number,
@@ -69,7 +72,7 @@ export class ParsePool {
     if (local) {
       // Every worker has a region to go on with (or there are none): this thread parses this one itself.
       try {
-        const r = parseRegion(Buffer.from(input!, 0, length), last, this.opts, b);
+        const r = parseRegion(Buffer.from(input!, 0, length), last, this.opts, b, this.reader);
         r.input = new Uint8Array(input!, 0, length);
         return Promise.resolve(r);
       } catch (err) {

@@ -3,7 +3,7 @@ import { instantMicros, wallMicros } from '../time.js';
 import { hashKey } from './dedupe.js';
 import { isCommit, type BskyEvent } from './event.js';
 import { parseEvent, type ParseOptions } from './parse-event.js';
-import { fast, readTakeHome, scratch } from './take-home-fast.js';
+import { TakeHomeReader } from './take-home-fast.js';
 
 export interface RegionOptions extends ParseOptions {
   maxLine: number;
@@ -54,7 +54,9 @@ const TRUNCATED = ' (last line has no newline: truncated?)';
  * Stateless, so regions can be parsed on several threads; numbering lines
  * and dedupe happen in input order, on the side that gathers the results.
  */
-export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reuse?: RegionBuffers): RegionResult {
+export function parseRegion(
+  buf: Buffer, last: boolean, opts: RegionOptions, reuse?: RegionBuffers, fast: TakeHomeReader = new TakeHomeReader(),
+): RegionResult {
   // Each event is written into the output buffer as it comes (no join, no
   // second pass): the buffer handed in when there is one, so no garbage per region.
   let outBuf = reuse?.out ?? new ArrayBuffer(1 << 16);
@@ -91,13 +93,13 @@ export function parseRegion(buf: Buffer, last: boolean, opts: RegionOptions, reu
   };
   const lines = splitRegion(buf, opts.maxLine, last, {
     bytes(b, from, to) {
-      if (!readTakeHome(b, from, to, opts)) return false;
+      if (!fast.read(b, from, to, opts)) return false;
       const head = fast.head;
       const rec = fast.recordEnd;
       room(head.length + rec + 2);
       pos += (out as Buffer & { latin1Write(s: string, at: number): number }).latin1Write(head, pos);
       if (rec >= 0) {
-        out.set(scratch.subarray(0, rec), pos);
+        out.set(fast.scratch.subarray(0, rec), pos);
         pos += rec;
         out[pos++] = 125;
       }

@@ -1,4 +1,4 @@
-import { canon, copyValue, skipWhitespace } from '../input/json-canon.js';
+import { Canon, copyValue, skipWhitespace } from '../input/json-canon.js';
 import { canonicalTime } from '../time.js';
 import { OPS } from './event.js';
 import { DID, NSID, RKEY, type ParseOptions } from './parse-event.js';
@@ -14,22 +14,6 @@ import { DID, NSID, RKEY, type ParseOptions } from './parse-event.js';
  * (test/fast-paths.test.ts compares both on generated and mutated lines).
  */
 
-/** What readTakeHome found, valid until its next call. */
-export const fast = {
-  /** The canonical event is `head`, then for all but a delete the record's bytes (scratch up to recordEnd) and `}`. */
-  head: '',
-  time: '',
-  did: '',
-  op: '',
-  collection: '',
-  rkey: '',
-  /** Where the record's canonical copy ends in `scratch` (it starts at 0); -1 for a delete, which has none. */
-  recordEnd: -1,
-};
-
-/** Where records are copied; grows to the longest line seen. */
-export let scratch = new Uint8Array(1 << 16);
-
 const KEYS = ['timestamp', 'action', 'path', 'cid', 'repo', 'record'].map((k) => Buffer.from(k, 'latin1'));
 const TIMESTAMP = 0;
 const ACTION = 1;
@@ -38,20 +22,45 @@ const CID = 3;
 const REPO = 4;
 const RECORD = 5;
 
-/** Per known key: where its string value starts and ends in the line (-1: absent or not a string). */
-const starts = new Int32Array(KEYS.length);
-const ends = new Int32Array(KEYS.length);
-/** Per known key: 0 absent, 1 seen. */
-const seen = new Uint8Array(KEYS.length);
-
 /**
- * Reads the line at buf[from, to) (valid UTF-8, no newline) as a take-home
- * line; true when it is one and valid, with the event in `fast` and
- * `scratch`; false to leave it to the slow path.
+ * A reader of take-home lines with its own scratch, owned by its caller
+ * (one per thread that parses): what read() found is valid until its next call.
  */
-export function readTakeHome(buf: Buffer, from: number, to: number, opts: ParseOptions): boolean {
+export class TakeHomeReader {
+  /** The canonical event is `head`, then for all but a delete the record's bytes (scratch up to recordEnd) and `}`. */
+  head = '';
+  time = '';
+  did = '';
+  op = '';
+  collection = '';
+  rkey = '';
+  /** Where the record's canonical copy ends in `scratch` (it starts at 0); -1 for a delete, which has none. */
+  recordEnd = -1;
+  /** Where records are copied; grows to the longest line seen. */
+  scratch = new Uint8Array(1 << 16);
+  /** Scratch of the read, not part of its result. */
+  readonly canon = new Canon();
+  /** Per known key: where its string value starts and ends in the line (-1: absent or not a string). */
+  readonly starts = new Int32Array(KEYS.length);
+  readonly ends = new Int32Array(KEYS.length);
+  /** Per known key: 0 absent, 1 seen. */
+  readonly seen = new Uint8Array(KEYS.length);
+
+  /**
+   * Reads the line at buf[from, to) (valid UTF-8, no newline) as a take-home
+   * line; true when it is one and valid, with the event in this reader's
+   * fields and scratch; false to leave it to the slow path.
+   */
+  read(buf: Buffer, from: number, to: number, opts: ParseOptions): boolean {
+    return readTakeHome(this, buf, from, to, opts);
+  }
+}
+
+/** TakeHomeReader.read, its scratch in locals. */
+function readTakeHome(fast: TakeHomeReader, buf: Buffer, from: number, to: number, opts: ParseOptions): boolean {
   if (opts.time === 'created') return false;
-  if (scratch.length < to - from) scratch = new Uint8Array(Math.max(2 * scratch.length, to - from));
+  if (fast.scratch.length < to - from) fast.scratch = new Uint8Array(Math.max(2 * fast.scratch.length, to - from));
+  const { scratch, starts, ends, seen, canon } = fast;
   let i = skipWhitespace(buf, from, to);
   if (i >= to || buf[i] !== 123) return false;
   i = skipWhitespace(buf, i + 1, to);
@@ -87,7 +96,7 @@ export function readTakeHome(buf: Buffer, from: number, to: number, opts: ParseO
       // Any other value is checked and copied; only the record's copy is kept.
       const depth = key === RECORD ? (opts.maxDepth ?? 64) : 256;
       const isRecord = key === RECORD && buf[i] === 123;
-      if (!copyValue(buf, i, to, scratch, scratchAt, depth)) return false;
+      if (!copyValue(canon, buf, i, to, scratch, scratchAt, depth)) return false;
       i = canon.at;
       if (isRecord) {
         recordStart = scratchAt;

@@ -13,22 +13,22 @@
  * bytes of non-ASCII characters are copied as they are: JSON.stringify writes
  * them raw too, and valid UTF-8 holds no lone surrogate.
  *
- * copyValue keeps its state in locals (see there); the rare escape path
- * shares it through module variables.
+ * copyValue keeps no state between calls of its own: its scratch (the keys
+ * and open containers) and where it left off live in a Canon that the
+ * caller owns, so two callers (or a caller and a test) never share them.
  */
 
-let src: Uint8Array = new Uint8Array(0);
-let at = 0;
-let end = 0;
-let out: Uint8Array = new Uint8Array(0);
-let o = 0;
-/** Keys of the objects being copied, as [start, length] pairs in the output, to find duplicates. */
-let keys = new Int32Array(256);
-/** Per open container: where its keys start in `keys` (objects), or -1 (arrays). */
-let stack = new Int32Array(64);
-
-/** Where copyValue left off: the input offset after the value and the output offset after its copy. */
-export const canon = { at: 0, o: 0 };
+/** copyValue's scratch and results, owned by its caller (one per reader). */
+export class Canon {
+  /** Where the last copy ended: the input offset after the value. */
+  at = 0;
+  /** Where the last copy ended: the output offset after its copy. */
+  o = 0;
+  /** Keys of the objects being copied, as [start, length] pairs in the output, to find duplicates. */
+  keys = new Int32Array(256);
+  /** Per open container: where its keys start in `keys` (objects), or -1 (arrays). */
+  stack = new Int32Array(64);
+}
 
 const VALUE = 0;
 const KEY = 1;
@@ -38,14 +38,14 @@ const AFTER = 2;
  * Copies the value starting at `from` (after optional whitespace) into
  * `dest` at `to`; `dest` must have room for `limit - from` bytes (a copy is
  * never longer than its text). Nesting deeper than `maxDepth` levels gives
- * up. Returns false when it gives up; otherwise `canon` holds where the value
- * ended in the input and in `dest`.
+ * up. Returns false when it gives up; otherwise `canon.at` and `canon.o`
+ * hold where the value ended in the input and in `dest`.
  *
  * One loop with an explicit stack and every hot variable local: V8 keeps
- * locals in registers but reloads module variables on every use, and a
- * recursive version was twice as slow per byte.
+ * locals in registers but reloads module variables and fields on every
+ * use, and a recursive version was twice as slow per byte.
  */
-export function copyValue(bytes: Uint8Array, from: number, limit: number, dest: Uint8Array, to: number, maxDepth: number): boolean {
+export function copyValue(canon: Canon, bytes: Uint8Array, from: number, limit: number, dest: Uint8Array, to: number, maxDepth: number): boolean {
   const s = bytes;
   const d = dest;
   const e = limit;
@@ -54,7 +54,9 @@ export function copyValue(bytes: Uint8Array, from: number, limit: number, dest: 
   let depth = 0;
   let keyTop = 0;
   let state = VALUE;
-  if (stack.length < Math.min(maxDepth, 1 << 16) + 1) stack = new Int32Array(Math.min(maxDepth, 1 << 16) + 1);
+  if (canon.stack.length < Math.min(maxDepth, 1 << 16) + 1) canon.stack = new Int32Array(Math.min(maxDepth, 1 << 16) + 1);
+  const stack = canon.stack;
+  let keys = canon.keys;
   for (;;) {
     if (state === AFTER && depth === 0) break;
     // Whitespace between tokens is dropped.
@@ -92,14 +94,9 @@ export function copyValue(bytes: Uint8Array, from: number, limit: number, dest: 
         const b = s[i];
         if (b === 34) break;
         if (b === 92) {
-          at = i;
-          out = d;
-          src = s;
-          end = e;
-          o = k;
-          if (!escape()) return false;
-          i = at;
-          k = o;
+          if (!escape(canon, s, i, e, d, k)) return false;
+          i = canon.at;
+          k = canon.o;
           continue;
         }
         if (b < 32) return false;
@@ -128,7 +125,7 @@ export function copyValue(bytes: Uint8Array, from: number, limit: number, dest: 
         if (keys.length >= 1 << 20) return false;
         const grown = new Int32Array(keys.length * 2);
         grown.set(keys);
-        keys = grown;
+        keys = canon.keys = grown;
       }
       keys[keyTop++] = start;
       keys[keyTop++] = len;
@@ -199,7 +196,8 @@ const TRUE = [116, 114, 117, 101];
 const FALSE = [102, 97, 108, 115, 101];
 const NULL = [110, 117, 108, 108];
 
-function escape(): boolean {
+/** Rewrites the escape at src[at] (a backslash) into out[o] as JSON.stringify writes it; canon.at and canon.o say where each ends; false when invalid. */
+function escape(canon: Canon, src: Uint8Array, at: number, end: number, out: Uint8Array, o: number): boolean {
   if (at + 1 >= end) return false;
   const e = src[at + 1];
   switch (e) {
@@ -213,17 +211,17 @@ function escape(): boolean {
       out[o++] = 92;
       out[o++] = e;
       at += 2;
-      return true;
+      break;
     case 47: // \/ is written plain
       out[o++] = 47;
       at += 2;
-      return true;
+      break;
     case 117: {
-      const u = hex4(at + 2);
+      const u = hex4(src, at + 2, end);
       if (u < 0) return false;
       at += 6;
       if (u >= 0xd800 && u <= 0xdbff) {
-        const low = at + 1 < end && src[at] === 92 && src[at + 1] === 117 ? hex4(at + 2) : -1;
+        const low = at + 1 < end && src[at] === 92 && src[at + 1] === 117 ? hex4(src, at + 2, end) : -1;
         if (low >= 0xdc00 && low <= 0xdfff) {
           at += 6;
           const cp = 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00);
@@ -231,21 +229,15 @@ function escape(): boolean {
           out[o++] = 0x80 | ((cp >> 12) & 63);
           out[o++] = 0x80 | ((cp >> 6) & 63);
           out[o++] = 0x80 | (cp & 63);
-          return true;
-        }
-        return unicodeEscape(u);
-      }
-      if (u >= 0xdc00 && u <= 0xdfff) return unicodeEscape(u);
-      if (u < 32) {
+        } else o = unicodeEscape(out, o, u);
+      } else if (u >= 0xdc00 && u <= 0xdfff) o = unicodeEscape(out, o, u);
+      else if (u < 32) {
         const short = SHORT[u];
         if (short) {
           out[o++] = 92;
           out[o++] = short;
-          return true;
-        }
-        return unicodeEscape(u);
-      }
-      if (u === 34 || u === 92) {
+        } else o = unicodeEscape(out, o, u);
+      } else if (u === 34 || u === 92) {
         out[o++] = 92;
         out[o++] = u;
       } else if (u < 0x80) out[o++] = u;
@@ -257,11 +249,14 @@ function escape(): boolean {
         out[o++] = 0x80 | ((u >> 6) & 63);
         out[o++] = 0x80 | (u & 63);
       }
-      return true;
+      break;
     }
     default:
       return false;
   }
+  canon.at = at;
+  canon.o = o;
+  return true;
 }
 
 /** The short escapes JSON.stringify uses for control characters: \b \t \n \f \r. */
@@ -274,18 +269,19 @@ SHORT[13] = 114;
 
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
-/** `\uXXXX` in lowercase hex: how JSON.stringify writes control characters and lone surrogates. */
-function unicodeEscape(u: number): boolean {
+/** Writes `\uXXXX` in lowercase hex (how JSON.stringify writes control characters and lone surrogates) at out[o]; returns the offset after it. */
+function unicodeEscape(out: Uint8Array, o: number, u: number): number {
   out[o++] = 92;
   out[o++] = 117;
   out[o++] = HEX[(u >> 12) & 15];
   out[o++] = HEX[(u >> 8) & 15];
   out[o++] = HEX[(u >> 4) & 15];
   out[o++] = HEX[u & 15];
-  return true;
+  return o;
 }
 
-function hex4(i: number): number {
+/** The four hex digits at src[i], or -1. */
+function hex4(src: Uint8Array, i: number, end: number): number {
   if (i + 4 > end) return -1;
   let u = 0;
   for (let k = i; k < i + 4; k++) {

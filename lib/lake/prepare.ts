@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { LineSplitter } from '../input/split-lines.js';
 import { openSegment } from '../spool/segments.js';
-import { envelope, envelopeBytes, head, POSTS } from '../rows/envelope.js';
+import { envelope, envelopeBytes, newHead, POSTS, type Head } from '../rows/envelope.js';
 import { flatten, type FlatRow } from '../rows/flatten.js';
 import type { BskyEvent } from '../events/event.js';
 import { tokens } from '../metrics/words.js';
@@ -32,9 +32,9 @@ export function sqlRow(text: string, e = envelope(text)): boolean {
 
 const POST_COLLECTION = POSTS;
 
-/** sqlRow() on a line's bytes, without decoding it: most lines of a segment are copied as bytes. */
-function sqlRowBytes(buf: Buffer, from: number, to: number): boolean {
-  if (to - from > SQL_LINE_MAX || buf[to - 1] === 13 || !envelopeBytes(buf, from, to) || head.collection === POST_COLLECTION) return false;
+/** sqlRow() on a line's bytes, without decoding it (its head read into `head`): most lines of a segment are copied as bytes. */
+function sqlRowBytes(buf: Buffer, from: number, to: number, head: Head): boolean {
+  if (to - from > SQL_LINE_MAX || buf[to - 1] === 13 || !envelopeBytes(buf, from, to, head) || head.collection === POST_COLLECTION) return false;
   // One scan of the line as Latin-1 (each byte a character: the keys are ASCII), not one a key.
   return !RICH.test((buf as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(from, to));
 }
@@ -112,6 +112,8 @@ export class LakeParts {
   readonly out: Prepared = { parts: [], rows: 0, sqlRows: 0, longest: 0, dates: new Set() };
   /** Ordinals run on across the segments of a batch. */
   private seq = 0;
+  // The head of the line being copied, filled by envelopeBytes.
+  private readonly head = newHead();
   private files = new Map<string, ByteBuf>();
   private partBytes = 0;
   private lastDate = '';
@@ -160,11 +162,11 @@ export class LakeParts {
     if (longest > this.partLongest) this.partLongest = longest;
   }
 
-  /** A canonical line SQL finishes, copied from its bytes (head.collection set by envelopeBytes): false when it is not one. */
+  /** A canonical line SQL finishes, copied from its bytes (this.head filled by envelopeBytes): false when it is not one. */
   bytes(buf: Buffer, from: number, to: number): boolean {
-    if (!sqlRowBytes(buf, from, to)) return false;
+    if (!sqlRowBytes(buf, from, to, this.head)) return false;
     this.seq++;
-    const f = this.sink(head.collection);
+    const f = this.sink(this.head.collection);
     f.append(this.prefixBytes);
     f.append(`${this.seq},`);
     f.append(buf, from + 1, to);

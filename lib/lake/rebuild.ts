@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Metric, Params } from '../metrics/metric.js';
+import { Fold } from '../metrics/fold.js';
 import type { FlatRow } from '../rows/flatten.js';
 import { locate, type LakeWriter } from './lake.js';
 import { foldSegment } from '../periodic/fold-segment.js';
@@ -18,7 +19,10 @@ export async function lakeStates(
   if (lake === undefined) throw new Error('--rebuild reads the lake: it cannot be used with --no-lake');
   const states = new Map<Metric<any>, unknown>();
   for (const m of metrics) states.set(m, m.create(params));
-  const entries = [...states];
+  const fold = new Fold(states);
+  // The rows below hold only these columns: a metric that declares another field cannot be rebuilt from them.
+  const missing = fold.allFields().filter((f) => !['time', 'kind', 'op', 'did', 'text', 'langs'].includes(f));
+  if (missing.length) throw new Error(`--rebuild: the metrics read ${missing.join(', ')}, which the rebuild does not read from the lake`);
   let events = 0;
   let newest: string | null = null;
   if (!existsSync(lake.opts.dir) || lakeFiles(lake.opts.dir).length === 0) return foldBehind({ states, events, newest }, spool, behind);
@@ -33,7 +37,7 @@ export async function lakeStates(
       const row: FlatRow = { time, kind, op, did };
       if (text !== null) row.text = text;
       if (langs !== null) row.langs = langs;
-      for (const [metric, state] of entries) metric.add(state, row);
+      fold.add(row);
       events++;
       if (newest === null || time > newest) newest = time;
     }

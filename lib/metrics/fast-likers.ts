@@ -1,5 +1,5 @@
 import { MINUTE_US } from '../time.js';
-import { defineMetric, byCountThenLabel, isLike, pairs, rowMicros, StateError, type Params } from './metric.js';
+import { defineMetric, byCountThenLabel, isLike, pairs, StateError, type Params } from './metric.js';
 
 /**
  * Fast likers: users whose largest number of likes inside any window
@@ -42,11 +42,12 @@ export const fastLikers = defineMetric<FastLikersState, Saved>({
     { flag: 'within', key: 'within', type: 'duration', default: '60s', describe: 'fast-likers: …inside a window this long, [t, t+within)', state: true },
     { flag: 'lateness', key: 'lateness', type: 'duration', default: '1m', describe: 'fast-likers: a like older than the newest like minus this is late: counted, not folded in (0: likes must come in order)', state: true, zero: true },
   ],
+  fields: ['kind', 'op', 'time', 'did'],
+  kinds: ['like'],
   file: () => 'fast-likers.csv',
   create: createState,
-  add(s, row) {
+  add(s, row, t) {
     if (!isLike(row)) return;
-    const t = rowMicros(row);
     if (t < s.watermark - s.latenessUs) {
       s.late++;
       return;

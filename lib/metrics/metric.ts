@@ -1,5 +1,4 @@
 import type { FlatRow } from '../rows/flatten.js';
-import { wallMicros } from '../time.js';
 
 /** One output row of a metric: column name to value, in column order. */
 export type MetricRow = Record<string, string | number>;
@@ -36,11 +35,22 @@ export interface Metric<S = unknown> {
   /** Output columns in order: label first, number second, so that `uplot bar -d, -H` renders the CSV. */
   columns: string[];
   params: ParamSpec[];
+  /**
+   * The row fields add() reads. The fast paths serve these (or step aside to
+   * a full parse), and in strict mode (tests) reading any other field throws:
+   * see lib/metrics/fold.ts.
+   */
+  fields: ReadonlyArray<keyof FlatRow>;
+  /**
+   * The kinds whose rows add() reads beyond kind and op; rows of other kinds
+   * it only checks and leaves (e.g. top-words: post). Every kind when absent.
+   */
+  kinds?: ReadonlyArray<string>;
   /** CSV file name for these parameters, e.g. `top-10-word.csv`. */
   file(params: Params): string;
   create(params: Params): S;
-  /** Folds one row into the state (mutates it, for speed). */
-  add(state: S, row: FlatRow): void;
+  /** Folds one row into the state (mutates it, for speed); `us` is the wall microseconds of row.time, computed once for every metric. */
+  add(state: S, row: FlatRow, us: number): void;
   /** The output rows over everything folded in so far. */
   result(state: S): MetricRow[];
   /** A JSON-serialisable copy of the state, with the metric name, format version and parameters. */
@@ -122,18 +132,6 @@ export function showParam(p: ParamSpec, value: unknown): string {
   if (value % 1_000_000 === 0) return `${value / 1_000_000}s`;
   if (value % 1000 === 0) return `${value / 1000}ms`;
   return `${value}us`;
-}
-
-let lastRow: FlatRow | undefined;
-let lastUs = NaN;
-
-/** Wall microseconds of a row's time, computed once per row however many metrics ask (wallMicros caches the minute). */
-export function rowMicros(row: FlatRow): number {
-  if (row !== lastRow) {
-    lastRow = row;
-    lastUs = wallMicros(row.time);
-  }
-  return lastUs;
 }
 
 /** True for a created like. */

@@ -1,6 +1,6 @@
 import type { FlatRow } from '../rows/flatten.js';
 import { MAX_FILL, MINUTE_US, humanSeconds, minuteLabel } from '../time.js';
-import { defineMetric, isLike, pairs, rowMicros, StateError, type Metric, type Params } from './metric.js';
+import { defineMetric, isLike, pairs, StateError, type Metric, type Params } from './metric.js';
 
 /** Counts per wall-clock minute; the output fills every minute from the first to the last with data. */
 export interface MinuteState {
@@ -30,16 +30,20 @@ export function unfilled(sorted: number[]): Array<[number, number]> {
   return gaps;
 }
 
-function perMinute(name: string, aliases: string[], column: string, file: string, description: string, counts: (row: FlatRow) => boolean): Metric<MinuteState> {
+function perMinute(
+  name: string, aliases: string[], column: string, file: string, description: string,
+  counts: (row: FlatRow) => boolean, reads: Pick<Metric<MinuteState>, 'fields' | 'kinds'>,
+): Metric<MinuteState> {
   return defineMetric<MinuteState, Array<[number, number]>>({
     name, aliases, description, version: 1,
     columns: ['time', column],
     params: [],
+    ...reads,
     file: () => file,
     create: (params) => ({ params, counts: new Map(), minute: NaN, pending: 0 }),
-    add(state, row) {
+    add(state, row, us) {
       if (!counts(row)) return;
-      const minute = Math.floor(rowMicros(row) / MINUTE_US);
+      const minute = Math.floor(us / MINUTE_US);
       if (minute !== state.minute) {
         flush(state);
         state.minute = minute;
@@ -81,11 +85,11 @@ function perMinute(name: string, aliases: string[], column: string, file: string
 export const likesPerMinute = perMinute(
   'likes-per-minute', ['likes-per-minutes'], 'likes', 'likes-per-minutes.csv',
   'likes created per wall-clock minute, every minute from the first to the last with data (0 when none)',
-  isLike,
+  isLike, { fields: ['kind', 'op', 'time'], kinds: ['like'] },
 );
 
 export const eventsPerMinute = perMinute(
   'events-per-minute', [], 'events', 'events-per-minute.csv',
   'rows of every kind and operation per wall-clock minute, every minute from the first to the last with data',
-  () => true,
+  () => true, { fields: ['time'] },
 );

@@ -1,5 +1,5 @@
 import { HOUR_US } from '../time.js';
-import { defineMetric, isPost, rowMicros, StateError, type Metric, type Params } from './metric.js';
+import { defineMetric, isPost, StateError, type Metric, type Params } from './metric.js';
 
 /** Fixed bins of post counts, e.g. 24 hours of the day. */
 export interface BinState {
@@ -15,10 +15,12 @@ function postBins(name: string, column: string, labels: string[], bin: (us: numb
     name, aliases: [], description, version: 1,
     columns: [column, 'posts'],
     params: [],
+    fields: ['kind', 'op', 'time'],
+    kinds: ['post'],
     file: () => `${name}.csv`,
     create: (params) => ({ params, counts: labels.map(() => 0) }),
-    add(state, row) {
-      if (isPost(row)) state.counts[bin(rowMicros(row))]++;
+    add(state, row, us) {
+      if (isPost(row)) state.counts[bin(us)]++;
     },
     result: (state) => labels.map((label, i) => ({ [column]: label, posts: state.counts[i] })),
     saveData: (state) => [...state.counts],

@@ -4,8 +4,9 @@ import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { describeError } from '../io/io-error.js';
 import type { Emit, LineTool } from '../cli/tool.js';
 import type { FlatRow } from '../rows/flatten.js';
-import { plainRow } from '../rows/flat-fast.js';
+import { addPlainFields, PLAIN_FIELDS, plainRow } from '../rows/flat-fast.js';
 import { wallMicros } from '../time.js';
+import { Fold } from './fold.js';
 import { StateError, type Metric, type Params } from './metric.js';
 import { findMetric, METRICS } from './registry.js';
 
@@ -97,18 +98,25 @@ export function checkRow(v: unknown): string | undefined {
  * state file: saves it first) writes the named metrics' rows. With several
  * metrics each row starts with a `metric` field.
  */
-export function metricLines(metrics: Array<Metric<any>>, states: Map<Metric<any>, unknown>, statePath?: string): LineTool & { rows: number } {
-  const all = [...states];
+export function metricLines(
+  metrics: Array<Metric<any>>, states: Map<Metric<any>, unknown>, statePath?: string, opts: { strict?: boolean } = {},
+): LineTool & { rows: number; fast: number } {
+  const fold = new Fold(states, opts);
+  // Plain rows (only string fields, no text or langs) are read with one match, which picks the fields the metrics declare.
+  const extra = fold.allFields().filter((f) => !PLAIN_FIELDS.includes(f));
   const tool = {
     rows: 0,
+    /** Rows read by the fast path. */
+    fast: 0,
     line(text: string): string | undefined {
-      // Most rows hold nothing the metrics read but time, kind, op and did: read those in one match.
       const plain = plainRow(text);
       if (plain !== undefined) {
+        if (extra.length !== 0) addPlainFields(plain, text, extra);
         const reason = checkRow(plain);
         if (reason !== undefined) return reason;
         tool.rows++;
-        for (const [m, s] of all) m.add(s, plain);
+        tool.fast++;
+        fold.add(plain);
         return undefined;
       }
       const parsed = parseJsonObject(text);
@@ -116,7 +124,7 @@ export function metricLines(metrics: Array<Metric<any>>, states: Map<Metric<any>
       const reason = checkRow(parsed.object);
       if (reason !== undefined) return reason;
       tool.rows++;
-      for (const [m, s] of all) m.add(s, parsed.object as unknown as FlatRow);
+      fold.add(parsed.object as unknown as FlatRow);
       return undefined;
     },
     end(emit: Emit): void {

@@ -19,6 +19,8 @@ export const topWords = defineMetric<TopWordsState, { posts: number; counts: Arr
     { flag: 'keyword', key: 'keyword', type: 'word', default: 'engineering', describe: 'top-words: count words of posts that contain this word', state: true },
     { flag: 'top', key: 'top', type: 'count', default: 10, describe: 'top-words, top-langs: how many rows to keep', state: false },
   ],
+  fields: ['kind', 'op', 'text', 'langs'],
+  kinds: ['post'],
   file: (params) => `top-${params.top}-word.csv`,
   create: (params) => ({ params, counter: new WordCounter(String(params.keyword)), posts: 0, counts: new Map() }),
   add(state, row) {
@@ -58,6 +60,8 @@ export const topLangs = defineMetric<TopLangsState, Array<[string, number]>>({
   version: 1,
   columns: ['lang', 'posts'],
   params: [{ flag: 'top', key: 'top', type: 'count', default: 10, describe: 'top-words, top-langs: how many rows to keep', state: false }],
+  fields: ['kind', 'op', 'langs'],
+  kinds: ['post'],
   file: () => 'top-langs.csv',
   create: (params) => ({ params, counts: new Map() }),
   add(state, row) {

@@ -3,11 +3,14 @@ import type { Metric } from '../metrics/metric.js';
 import { LineSplitter, type LineRef } from '../input/split-lines.js';
 import type { BskyEvent } from '../events/event.js';
 import { flatten } from '../rows/flatten.js';
-import { envelopeRow } from '../rows/envelope.js';
+import { ENVELOPE_FIELDS, envelopeRow } from '../rows/envelope.js';
+import { Fold } from '../metrics/fold.js';
 import { openSegment } from '../spool/segments.js';
 
 export interface FoldCounts {
   events: number;
+  /** Events read from their head alone (the fast path). */
+  fast: number;
   newest: string | null;
 }
 
@@ -15,25 +18,28 @@ export interface FoldCounts {
  * Folds one spool segment into the metric states. Segment lines were
  * validated and written by handle-stream, so most are not parsed at all: the
  * envelope at the head of a canonical line (time, did, op, collection) is
- * all the metrics read from any kind but posts, and it is read in place.
- * Posts, and any line not in that exact shape, are parsed whole and
+ * read in place, and serves the rows of every kind from which the metrics
+ * declare they read nothing more (for the built-in ones: all but posts).
+ * Other lines, and any line not in that exact shape, are parsed whole and
  * flattened; a line that is not an event (a hand-edited spool) goes to `reject`.
  */
 export async function foldSegment(
   path: string, name: string, states: Map<Metric<any>, unknown>,
   reject: (ref: LineRef, reason: string, raw: string | Buffer | null) => void,
-  /** Told the bytes of every chunk read and the events folded so far, for the progress line. */
-  onChunk?: (bytes: number, events: number) => void,
+  /** strict: a metric reading an undeclared field throws (tests); onChunk: told the bytes of every chunk read and the events folded so far, for the progress line. */
+  opts: { strict?: boolean; onChunk?: (bytes: number, events: number) => void } = {},
 ): Promise<FoldCounts> {
-  const entries = [...states];
-  const counts: FoldCounts = { events: 0, newest: null };
+  const fold = new Fold(states, opts);
+  const serves = fold.servedBy(ENVELOPE_FIELDS);
+  const counts: FoldCounts = { events: 0, fast: 0, newest: null };
   const splitter = new LineSplitter(name, 1 << 24, {
     line(text, ref) {
       if (text.length === 0) return;
-      const fast = envelopeRow(text);
+      const fast = envelopeRow(text, serves);
       if (fast !== undefined) {
-        for (const [metric, state] of entries) metric.add(state, fast);
+        fold.add(fast);
         counts.events++;
+        counts.fast++;
         if (counts.newest === null || fast.time > counts.newest) counts.newest = fast.time;
         return;
       }
@@ -48,8 +54,7 @@ export async function foldSegment(
         reject(ref, 'not a canonical event', text);
         return;
       }
-      const row = flatten(e);
-      for (const [metric, state] of entries) metric.add(state, row);
+      fold.add(flatten(e));
       counts.events++;
       if (counts.newest === null || e.time > counts.newest) counts.newest = e.time;
     },
@@ -58,7 +63,7 @@ export async function foldSegment(
   });
   for await (const chunk of createReadStream('', { fd: openSegment(path), highWaterMark: 1 << 16 })) {
     splitter.push(chunk as Buffer);
-    onChunk?.((chunk as Buffer).length, counts.events);
+    opts.onChunk?.((chunk as Buffer).length, counts.events);
   }
   splitter.end();
   return counts;

@@ -120,7 +120,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const progress = fresh.length ? startProgress('periodic', opts.quiet, inputBytes(fresh.map((s) => join(opts.spool, s))), undefined, 'events') : undefined;
     for (const name of fresh) {
       check('fold');
-      const counts = await foldSegment(join(opts.spool, name), name, states, reject, progress && ((bytes, n) => progress.add(bytes, events + n))).catch((err: unknown) => {
+      const counts = await foldSegment(join(opts.spool, name), name, states, reject, { onChunk: progress && ((bytes, n) => progress.add(bytes, events + n)) }).catch((err: unknown) => {
         // A read error (a folder named like a segment: EISDIR) names the segment.
         throw isSystemError(err) ? new IoError(join(opts.spool, name), err) : err;
       });

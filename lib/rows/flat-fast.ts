@@ -69,19 +69,35 @@ export function plainRowJson(row: FlatRow, fields: ReadonlyArray<keyof FlatRow>)
 }
 
 /**
- * A flat row (bsky-flatten's output) that holds nothing the metrics read but
- * time, kind, op and did: those four first, then only other plain-string
- * fields (no text, no langs). Every metric reads only these four, and text
- * and langs of posts (the same assumption periodic's envelopeRow makes).
+ * A flat row (bsky-flatten's output) whose fields are all plain strings:
+ * time, kind, op and did first, then any others but text and langs (a
+ * post's, parsed whole). Every value of such a line can be read without
+ * JSON.parse, so this path serves whatever fields the metrics declare
+ * (addPlainFields).
  */
 const PLAIN_ROW = new RegExp(
   `^\\{"time":"(${STR})","kind":"(${STR})","op":"(${STR})","did":"(${STR})"(?:,"(?!(?:time|kind|op|did|text|langs)")${STR}":"${STR}")*\\}$`,
 );
 
-/** The fields of a plain row the metrics read, without JSON.parse; undefined when the line is not one. */
+/** The fields a plain row always has. */
+export const PLAIN_FIELDS: ReadonlyArray<keyof FlatRow> = ['time', 'kind', 'op', 'did'];
+
+/** The row of a plain line without JSON.parse (time, kind, op, did); undefined when the line is not one. */
 export function plainRow(text: string): FlatRow | undefined {
   const m = PLAIN_ROW.exec(text);
   if (m === null) return undefined;
   // A match is a slice of the whole line, and keeps it alive: fast-likers keeps DIDs of active users, so copy (as envelope() does).
   return { time: m[1], kind: m[2], op: m[3], did: (' ' + m[4]).slice(1) };
+}
+
+/** Adds to a row from plainRow the `extra` fields its line has. */
+export function addPlainFields(row: FlatRow, text: string, extra: ReadonlyArray<keyof FlatRow>): void {
+  for (const f of extra) {
+    // No value holds a quote, so `,"name":"` is found only where that key is.
+    const key = `,"${f}":"`;
+    const at = text.indexOf(key);
+    if (at < 0) continue;
+    const from = at + key.length;
+    (row as unknown as Record<string, string>)[f] = (' ' + text.slice(from, text.indexOf('"', from))).slice(1);
+  }
 }

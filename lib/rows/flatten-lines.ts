@@ -1,6 +1,6 @@
 import type { Emit, LineTool } from '../cli/tool.js';
 import { parseEvent, type ParseOptions } from '../events/parse-event.js';
-import { envelope, envelopeBytes, head } from './envelope.js';
+import { envelope, envelopeBytes, newHead } from './envelope.js';
 import { flatten, kindOf, pick, type FlatRow } from './flatten.js';
 import { plainRowJson, subjectRow } from './flat-fast.js';
 
@@ -19,6 +19,7 @@ export function flattenLines(opts: FlattenOptions): LineTool {
   const ops = opts.ops.length ? new Set(opts.ops) : null;
   // A field named twice comes out once (pick): plainRowJson would write it twice.
   const plainFields = new Set(opts.fields).size === opts.fields.length;
+  const head = newHead();
   let rows = 0;
   let filtered = 0;
   /** True (and counted) for a kind or operation the options leave out. */
@@ -33,7 +34,7 @@ export function flattenLines(opts: FlattenOptions): LineTool {
     bytes(buf: Buffer, from: number, to: number): boolean {
       // The same filter on the bytes, so that dropped lines are not even decoded.
       if (!kinds && !ops) return false;
-      return envelopeBytes(buf, from, to) && dropped(kindOf(head.collection), head.op);
+      return envelopeBytes(buf, from, to, head) && dropped(kindOf(head.collection), head.op);
     },
     line(text: string, _ref: unknown, emit: Emit): string | undefined {
       // Likes, reposts, follows, blocks: one match reads and checks the whole line (before the

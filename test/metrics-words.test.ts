@@ -1,5 +1,7 @@
 import test from 'tape';
-import { tokens, WordCounter, stopWords } from '../lib/metrics/words.js';
+import { readFileSync } from 'node:fs';
+import { tokens, WordCounter, stopWords, asciiTokens, segmentTokens } from '../lib/metrics/words.js';
+import { NEEDS_REAL, REAL_CAPTURE, run } from './helpers.js';
 
 const counter = new WordCounter('engineering');
 const matches = (text: string): boolean => counter.words(text) !== undefined;
@@ -73,5 +75,69 @@ test('words: the English allow-list only lifts words of stopwords-iso\'s English
   t.ok(en.has('the') && en.has('really') && en.has('new'), 'function words and filler stay');
   const words = counter.words('engineering computer', ['en']);
   t.deepEqual([...words!], ['computer']);
+  t.end();
+});
+
+/** Post texts of NDJSON lines (canonical events or the real capture's), whatever their nesting. */
+function postTexts(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    let e: unknown;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const r = (e as { record?: { text?: unknown } } | null)?.record;
+    if (typeof r?.text === 'string') out.push(r.text);
+  }
+  return out;
+}
+
+/** Differences between the ASCII tokeniser and the segmenter on texts (each also stripped to its ASCII characters). */
+function asciiDiffs(texts: string[]): { checked: number; diffs: string[] } {
+  let checked = 0;
+  const diffs: string[] = [];
+  for (const raw of texts) {
+    for (const text of [raw, raw.replace(/[^\x00-\x7f]/g, ''), raw.replace(/[^\x00-\x7f]/g, ' '), raw.replace(/[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]/g, '')]) {
+      if (!/^[\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]*$/.test(text)) continue;
+      checked++;
+      const a = JSON.stringify(asciiTokens(text));
+      const b = JSON.stringify(segmentTokens(text));
+      if (a !== b && diffs.length < 5) diffs.push(`${JSON.stringify(text)}: ${a} against ${b}`);
+    }
+  }
+  return { checked, diffs };
+}
+
+test('words: ASCII texts (Latin-1 letters allowed) are tokenised without the segmenter, exactly as it does, on random Latin-1 strings', (t) => {
+  // Seeded: every Latin-1 character, weighted towards letters, digits and the characters word breaks depend on.
+  let seed = 12345;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const common = "aZk9_'.:,; -s'SéÀÿ#@!?\n";
+  const texts: string[] = [];
+  for (let i = 0; i < 30000; i++) {
+    let s = '';
+    const len = 1 + rand(14);
+    for (let j = 0; j < len; j++) s += rand(3) === 0 ? String.fromCharCode(rand(256)) : common[rand(common.length)];
+    texts.push(s);
+  }
+  const { checked, diffs } = asciiDiffs(texts);
+  t.deepEqual(diffs, [], `${checked} texts`);
+  t.deepEqual(asciiTokens("__ _ a_ _1 x'y 1.5 a.b 3,4 a:b 1:2 it's __a"), ['__', 'a_', '_1', "x'y", '3,4', 'a:b', '1', '2', 'it', '__a']);
+  t.end();
+});
+
+test('words: ASCII texts are tokenised exactly as the segmenter does on generated posts', (t) => {
+  const { checked, diffs } = asciiDiffs(postTexts(run('bsky-gen', ['-q', '--events', '20000', '--seed', '9']).stdout));
+  t.ok(checked > 1000, `${checked} texts`);
+  t.deepEqual(diffs, []);
+  t.end();
+});
+
+test('words: ASCII texts are tokenised exactly as the segmenter does on the real capture\'s posts', NEEDS_REAL, (t) => {
+  const { checked, diffs } = asciiDiffs(postTexts(readFileSync(REAL_CAPTURE!, 'utf8')));
+  t.ok(checked > 50, `${checked} texts`);
+  t.deepEqual(diffs, []);
   t.end();
 });

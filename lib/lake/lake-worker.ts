@@ -31,12 +31,16 @@ const work = workerData as LakeWork;
 // Terminating the thread during a COPY aborts the whole process (a native exception), hence this.
 let stopping = false;
 parentPort!.on('message', (m) => void (m === 'stop' && (stopping = true)));
-const duck = await openDuck(work.duck);
+// Loading DuckDB takes a third of a second or more: the JS pass prepares the first part meanwhile.
+const opening = openDuck(work.duck);
+// A failed open is reported when awaited (first part, or the end), never left unhandled.
+opening.catch(() => undefined);
 let rows = 0;
 let writing: Promise<void> = Promise.resolve();
 const parts = new LakeParts(work.dir, async (part) => {
+  const { db } = await opening;
   await writing;
-  writing = copyPart(duck.db, part, work).then((n) => void (rows += n));
+  writing = copyPart(db, part, work).then((n) => void (rows += n));
   // A failed write is reported when awaited (next part or the end), never left unhandled.
   writing.catch(() => undefined);
 });
@@ -45,7 +49,7 @@ try {
   if (!stopping) await parts.end();
   await writing;
 } finally {
-  duck.close();
+  (await opening.catch(() => undefined))?.close();
 }
 if (!stopping) parentPort!.postMessage({ rows } satisfies LakeDone);
 // Nothing more to receive: let the thread end.

@@ -17,23 +17,26 @@ const COLUMNS_IN = `{seg: 'VARCHAR', seq: 'BIGINT', time: 'VARCHAR', did: 'VARCH
   reply_parent: 'VARCHAR', reply_root: 'VARCHAR', embed: 'VARCHAR', quote: 'VARCHAR', mentions: 'VARCHAR[]', links: 'VARCHAR[]',
   tags: 'VARCHAR[]', list: 'VARCHAR', created_at: 'VARCHAR', words: 'VARCHAR[]'}`;
 
-/** A string field of the record's fields (struct `f`), as flatten() takes it: only when it is a JSON string. */
+/**
+ * A string field of the record's fields (struct `f`), as flatten() takes it: only when it is a JSON string.
+ * json_transform gives each field as JSON text without leading space, so its first character is its type
+ * (a `"` for a string): no parse for json_type.
+ */
 function recordString(field: string): string {
-  return `CASE WHEN json_type(f.${field}) = 'VARCHAR' THEN f.${field} ->> '$' END`;
+  return `CASE WHEN starts_with(f.${field}::VARCHAR, '"') THEN f.${field} ->> '$' END`;
 }
 
 /**
  * The flat row's fields that SQL computes for lines prepare.ts leaves to it
  * (no post, no text, langs, reply, embed, facets or tags in the record),
- * mirroring lib/rows/flatten.ts. The record is parsed once, into `f`.
+ * mirroring lib/rows/flatten.ts. The record is parsed once, into `f`; its
+ * subject's `uri` once more, into `subject_uri` (the subject URI when it is a string).
  */
 const SQL_FIELDS = `
   CASE WHEN done THEN kind WHEN starts_with(collection, 'app.bsky.') THEN lower(regexp_extract(collection, '[^.]*$')) ELSE collection END AS kind,
-  CASE WHEN done THEN subject ELSE CASE json_type(f.subject) WHEN 'VARCHAR' THEN f.subject ->> '$'
-    WHEN 'OBJECT' THEN CASE WHEN json_type(f.subject, '$.uri') = 'VARCHAR' THEN f.subject ->> '$.uri' END END END AS subject,
-  CASE WHEN done THEN subject_did WHEN json_type(f.subject, '$.uri') = 'VARCHAR' AND starts_with(f.subject ->> '$.uri', 'at://')
-    AND starts_with(split_part(substr(f.subject ->> '$.uri', 6), '/', 1), 'did:')
-    THEN split_part(substr(f.subject ->> '$.uri', 6), '/', 1) END AS subject_did,
+  CASE WHEN done THEN subject WHEN starts_with(f.subject::VARCHAR, '"') THEN f.subject ->> '$' ELSE subject_uri END AS subject,
+  CASE WHEN done THEN subject_did WHEN starts_with(subject_uri, 'at://') AND starts_with(split_part(substr(subject_uri, 6), '/', 1), 'did:')
+    THEN split_part(substr(subject_uri, 6), '/', 1) END AS subject_did,
   CASE WHEN done THEN list ELSE ${recordString('list')} END AS list,
   CASE WHEN done THEN created_at ELSE ${recordString('createdAt')} END AS created_at`;
 
@@ -73,7 +76,8 @@ const WALL = `'%Y-%m-%dT%H:%M:%S.%f'`;
 export const ROW_GROUP = 16384;
 
 /** The options of every Parquet COPY of the lake. */
-export const PARQUET = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP}`;
+// zstd level 1, not DuckDB's 3: a fifth less CPU for the Parquet writer and no larger (0.3% smaller on 60,000 generated events).
+export const PARQUET = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${ROW_GROUP}`;
 
 /**
  * The SELECT that turns prepare.ts's files into lake rows, in file order:
@@ -82,13 +86,15 @@ export const PARQUET = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_G
  */
 export function lakeRowsSql(files: string[], objectMax: number, batch: number): string {
   // One pass over the files (a CTE read twice would be held in memory whole).
-  return `WITH r AS (SELECT *, kind IS NOT NULL AS done,
-      CASE WHEN kind IS NULL AND json_type(record) = 'OBJECT' THEN json_transform(record, '{"subject": "JSON", "list": "JSON", "createdAt": "JSON"}') END AS f
+  return `WITH q AS (SELECT *, kind IS NOT NULL AS done,
+      CASE WHEN kind IS NULL AND starts_with(record::VARCHAR, '{') THEN json_transform(record, '{"subject": "JSON", "list": "JSON", "createdAt": "JSON"}') END AS f
     FROM read_json([${files.map(lit).join(', ')}], columns = ${COLUMNS_IN},
       format = 'newline_delimited', ignore_errors = true, maximum_object_size = ${objectMax})
     WHERE time IS NOT NULL AND did IS NOT NULL AND op IS NOT NULL),
+  r AS (SELECT *, CASE WHEN starts_with(f.subject::VARCHAR, '{') THEN json_transform(f.subject, '{"uri": "JSON"}').uri END AS uj FROM q),
+  s AS (SELECT *, CASE WHEN starts_with(uj::VARCHAR, '"') THEN uj ->> '$' END AS subject_uri FROM r),
   t AS (SELECT seg, seq, time, did, op, collection, rkey, cid, record::VARCHAR AS record, text, langs, reply_parent, reply_root, embed, quote,
-      mentions, links, tags, words, ${SQL_FIELDS}, try_strptime(left(time, 26), ${WALL}) AS wall FROM r),
+      mentions, links, tags, words, ${SQL_FIELDS}, try_strptime(left(time, 26), ${WALL}) AS wall FROM s),
   u AS (SELECT *, ${CUT_SQL} AS record_cut FROM t)
   SELECT wall AS time, CASE WHEN length(time) = 26 AND wall IS NOT NULL THEN NULL ELSE time END AS time_text,
     did, op, collection, kind, rkey, cid, subject, subject_did, text, langs, reply_parent, reply_root, embed, quote,

@@ -8,6 +8,9 @@ import { eventsGlob, lakeFiles } from './layout.js';
 import { lit } from './duck.js';
 import { progressWanted, startProgress } from '../cli/progress.js';
 
+/** The fields of the rows lakeStates reads from the lake (its SELECT's columns). */
+const REBUILT_FIELDS: ReadonlyArray<keyof FlatRow> = ['time', 'kind', 'op', 'did', 'text', 'langs'];
+
 /**
  * Fresh metric states folded from the lake alone, in the order the events
  * were first folded (batch, segment, line): fast-likers' late likes depend
@@ -21,7 +24,7 @@ export async function lakeStates(
   for (const m of metrics) states.set(m, m.create(params));
   const fold = new Fold(states);
   // The rows below hold only these columns: a metric that declares another field cannot be rebuilt from them.
-  const missing = fold.allFields().filter((f) => !['time', 'kind', 'op', 'did', 'text', 'langs'].includes(f));
+  const missing = fold.allFields().filter((f) => !REBUILT_FIELDS.includes(f));
   if (missing.length) throw new Error(`--rebuild: the metrics read ${missing.join(', ')}, which the rebuild does not read from the lake`);
   let events = 0;
   let newest: string | null = null;

@@ -5,7 +5,7 @@ import { IoError, isSystemError } from '../io/io-error.js';
 import { makeDir } from '../io/make-dir.js';
 import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
-import { archiveDays, archiveSegment, listSegments, refuseOther } from '../spool/segments.js';
+import { archiveDays, archiveSegment, listSegments, refuseOther, segmentStartUs } from '../spool/segments.js';
 import { foldSegment } from './fold-segment.js';
 import { loadMetrics, readState, writeState } from './state-file.js';
 import type { LineRef } from '../input/split-lines.js';
@@ -211,12 +211,6 @@ function pruneArchive(spool: string, days: number, keep: ReadonlySet<string> = n
     if (keep.size === 0) rmSync(dir, { recursive: true, force: true });
     else for (const f of readdirSync(dir)) if (!keep.has(f)) rmSync(join(dir, f), { force: true });
   }
-}
-
-/** A segment's start (its name's UTC stamp), in microseconds; NaN when the name has none. */
-function segmentStartUs(name: string): number {
-  const m = /^seg-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(name);
-  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]) * 1000 : NaN;
 }
 
 /**

@@ -74,6 +74,12 @@ export function archiveDays(spool: string): string[] {
   return readdirSync(dir).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort().reverse();
 }
 
+/** A segment's start (the UTC stamp segmentName gave it), in microseconds; NaN when the name has none. */
+export function segmentStartUs(name: string): number {
+  const m = /^seg-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(name);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]) * 1000 : NaN;
+}
+
 /** The name a segment gets when published now. */
 export function segmentName(token: string, seq: number, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:.]/g, '').replace('Z', 'Z'); // YYYYMMDDTHHMMSSmmmZ

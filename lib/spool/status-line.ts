@@ -1,4 +1,4 @@
-import { fstatSync, statSync } from 'node:fs';
+import { inputBytes } from '../cli/progress.js';
 import { humanSeconds, instantMs } from '../time.js';
 
 interface Counted {
@@ -45,13 +45,7 @@ export interface InputProgress {
 
 /** Counts bytes read against the total size of the inputs when they are files (`< capture`, or named), and the lines rejected. */
 export function inputProgress(files: string[]): InputProgress {
-  let total = 0;
-  try {
-    const stats = files.length ? files.map((f) => statSync(f)) : [fstatSync(0)];
-    if (stats.every((s) => s.isFile())) total = stats.reduce((n, s) => n + s.size, 0);
-  } catch {
-    total = 0;
-  }
+  const total = inputBytes(files)?.amount ?? 0;
   let read = 0;
   const progress: InputProgress = {
     rejected: 0,

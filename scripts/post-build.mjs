@@ -27,9 +27,9 @@ await build({
   banner: { js: "import { createRequire as __bskyCreateRequire } from 'node:module'; const require = __bskyCreateRequire(import.meta.url);" },
   // CommonJS dependencies that name their own file.
   define: { __filename: 'import.meta.filename', __dirname: 'import.meta.dirname' },
-  // ws loads these optional native speed-ups if they are installed; DuckDB is a native module,
+  // ws loads these optional native speed-ups if they are installed; DuckDB and zstd are native modules,
   // loaded from node_modules at run time (and only by the tools that read or write the lake).
-  external: ['bufferutil', 'utf-8-validate', '@duckdb/node-api'],
+  external: ['bufferutil', 'utf-8-validate', '@duckdb/node-api', '@mongodb-js/zstd'],
   logLevel: 'warning',
 });
 for (const f of readdirSync('dist/bundle/bin')) chmodSync(`dist/bundle/bin/${f}`, 0o755);

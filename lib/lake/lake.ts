@@ -99,7 +99,7 @@ export class LakeWriter {
     if (freeBytes(this.opts.dir) < (this.opts.minFree ?? 0)) return;
     const batch = saved?.batches ?? 0;
     const segments = fresh.map((name) => ({ name, path: join(spool, name) }));
-    this.early = { stager: new BatchStager(this.opts.dir, batch, segments, this.duckOptions()), batch };
+    this.early = { stager: new BatchStager(this.opts.dir, batch, segments), batch };
   }
 
   /** The journal to save with the folded segments: they wait for the lake (behind the ones already waiting). */
@@ -137,7 +137,7 @@ export class LakeWriter {
       const lost = found.filter((f) => f.path === undefined).map((f) => f.name);
       if (lost.length) this.opts.warn?.(`${lost.length} segments that waited for the lake are gone from ${spool} and its archive: their events are not in the lake (${lost[0]}...)`);
       const batch = journal.batches++;
-      const staged = await stageSegments(dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch, this.duckOptions());
+      const staged = await stageSegments(dir, found.filter((f) => f.path !== undefined) as Array<{ name: string; path: string }>, batch);
       journal.publish.push(...staged.files);
       crashPoint('lake-stage');
     }

@@ -1,0 +1,443 @@
+import { closeSync, mkdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineSplitter } from '../input/split-lines.js';
+import { openSegment } from '../spool/segments.js';
+import type { BskyEvent } from '../events/event.js';
+import { didOfUri, flatten, kindOf, type FlatRow } from '../rows/flatten.js';
+import { tokens } from '../metrics/words.js';
+import { DAY_US, formatWall, wallMicros } from '../time.js';
+import { BufferPool, ParquetFile, RowGroup, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from './parquet.js';
+
+/**
+ * The lake's columns, in file order (docs/LAKE.md, Columns). `dict` columns
+ * hold few distinct values (dictionary-encoded); the others are plain.
+ */
+export const LAKE_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'time', type: 'timestamp' }, { name: 'time_text', type: 'string' }, { name: 'did', type: 'string', rowBytes: 40 },
+  { name: 'op', type: 'dict' }, { name: 'collection', type: 'dict' }, { name: 'kind', type: 'dict' },
+  { name: 'rkey', type: 'string', rowBytes: 18 }, { name: 'cid', type: 'string', rowBytes: 64 }, { name: 'subject', type: 'string', rowBytes: 64 },
+  { name: 'subject_did', type: 'string', rowBytes: 32 }, { name: 'text', type: 'string', rowBytes: 16 }, { name: 'langs', type: 'dictlist' },
+  { name: 'reply_parent', type: 'string' }, { name: 'reply_root', type: 'string' }, { name: 'embed', type: 'dict' },
+  { name: 'quote', type: 'string' }, { name: 'mentions', type: 'list' }, { name: 'links', type: 'list' },
+  { name: 'tags', type: 'dictlist' }, { name: 'list', type: 'string' }, { name: 'created_at', type: 'string', rowBytes: 28 },
+  { name: 'words', type: 'dictlist' }, { name: 'record', type: 'json', rowBytes: 256 }, { name: 'record_cut', type: 'uint8' },
+  { name: 'batch', type: 'int32' }, { name: 'seg', type: 'dict' }, { name: 'seq', type: 'int32' },
+];
+
+/** Rows per Parquet row group: the writer holds at most two in memory (one filling, one being compressed). */
+export const ROW_GROUP = 8192;
+
+/** Rows per file: past this, a batch's date goes on in a new file (a replay of a long backlog writes files of bounded size). */
+export const FILE_ROWS = 1 << 20;
+
+/** Printable ASCII without `"` or `\`: a JSON string's text is then the string itself. */
+const S = '[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*';
+
+/**
+ * The canonical lines of most events (likes, reposts, follows, blocks, list
+ * items, deletions), whole, with every value printable ASCII without quote
+ * or backslash: then each captured text is the value itself and the record's
+ * text is what JSON.stringify gives, so the row is exactly flatten()'s
+ * without JSON.parse (tested against it). Groups: 1 time, 2 did, 3 op,
+ * 4 collection, 5 rkey, 6 cid, 7 record, 8 subject (a string), 9 subject
+ * (an object's uri), 10 createdAt, 11 list.
+ */
+const FAST = new RegExp(`^\\{"time":"(${S})","did":"(${S})","op":"(create|update|delete)","collection":"(${S})","rkey":"(${S})"`
+  + `(?:,"cid":"(${S})","record":(\\{"\\$type":"${S}","subject":(?:"(${S})"|\\{"cid":"${S}","uri":"(${S})"\\}),"createdAt":"(${S})"(?:,"list":"(${S})")?\\}))?\\}$`);
+
+/** A subject record_cut may leave out: non-empty printable ASCII without `"` or `\` (its JSON text is itself). */
+const CUTTABLE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** Whether `needle` occurs exactly once in `s`. */
+function once(s: string, needle: string): number {
+  const at = s.indexOf(needle);
+  return at >= 0 && s.indexOf(needle, at + 1) < 0 ? at : -1;
+}
+
+/**
+ * record_cut (docs/LAKE.md): 1 when the record's only `"uri":` key holds the
+ * subject (left out as `"uri":""`), 2 when its only `"subject":` key does
+ * (`"subject":""`), 0 when the record stays whole.
+ */
+export function cutRecord(record: string, subject: string | undefined): [number, string] {
+  if (subject === undefined || !CUTTABLE.test(subject)) return [0, record];
+  if (once(record, '"uri":') >= 0) {
+    const at = record.indexOf(`"uri":"${subject}"`);
+    if (at >= 0) return [1, record.slice(0, at + 7) + record.slice(at + 7 + subject.length)];
+  }
+  if (once(record, '"subject":') >= 0) {
+    const at = record.indexOf(`"subject":"${subject}"`);
+    if (at >= 0) return [2, record.slice(0, at + 11) + record.slice(at + 11 + subject.length)];
+  }
+  return [0, record];
+}
+
+/** A date's open file and the row group filling. */
+interface DateOut {
+  date: string;
+  file: ParquetFile;
+  group: RowGroup;
+  /** Rows in the file, the filling group's included. */
+  rows: number;
+}
+
+/** The columns of a row group, by name. */
+function columnsOf(g: RowGroup) {
+  const c = g.columns;
+  return {
+    time: c[0] as NumberColumn, time_text: c[1] as StringColumn, did: c[2] as StringColumn, op: c[3] as StringColumn,
+    collection: c[4] as StringColumn, kind: c[5] as StringColumn, rkey: c[6] as StringColumn, cid: c[7] as StringColumn,
+    subject: c[8] as StringColumn, subject_did: c[9] as StringColumn, text: c[10] as StringColumn, langs: c[11] as ListColumn,
+    reply_parent: c[12] as StringColumn, reply_root: c[13] as StringColumn, embed: c[14] as StringColumn, quote: c[15] as StringColumn,
+    mentions: c[16] as ListColumn, links: c[17] as ListColumn, tags: c[18] as ListColumn, list: c[19] as StringColumn,
+    created_at: c[20] as StringColumn, words: c[21] as ListColumn, record: c[22] as StringColumn, record_cut: c[23] as NumberColumn,
+    batch: c[24] as NumberColumn, seg: c[25] as StringColumn, seq: c[26] as NumberColumn,
+  };
+}
+type Cols = ReturnType<typeof columnsOf>;
+
+/**
+ * Turns a batch's spooled lines into the lake's Parquet files: one file per
+ * event date (and per FILE_ROWS rows) under `out/date=YYYY-MM-DD/`, rows in
+ * fold order. Every row gets its segment and line number (`seg`, `seq`, the
+ * physical line, from 1: the order in which periodic folded it, which
+ * rebuild follows; a writer given a range of a segment counts the lines
+ * before it). The row is the
+ * flat row bsky-flatten makes (lib/rows/flatten.ts), posts' word tokens as
+ * top-words makes them before the stop list, and the record's JSON text;
+ * most lines take the FAST pattern, the others JSON.parse. Lines that are not
+ * events (a hand-edited spool) take an ordinal and no row, as the fold
+ * rejects them. periodic runs it in a worker thread (lake-worker.ts) while
+ * its main thread folds the same segments.
+ */
+export class LakeRows {
+  /** Rows written. */
+  rows = 0;
+  /** The files written, relative to `out`. */
+  readonly files: string[] = [];
+  private seq = 0;
+  private seg = '';
+  private readonly outs = new Map<string, DateOut>();
+  private lastDay = NaN;
+  private last: DateOut | undefined;
+  private cols: Cols | undefined;
+  private readonly kinds = new Map<string, string>();
+  /** A minute (`YYYY-MM-DDTHH:MM`) whose times formatWall gives back as they are. */
+  private plainMinute = '\u0000';
+  private fileNo = 0;
+  /** Row groups' buffers, reused from one to the next. */
+  private readonly pool = new BufferPool();
+
+  constructor(private readonly out: string, private readonly name: string, private readonly batch: number,
+    private readonly rowGroup = ROW_GROUP, private readonly fileRows = FILE_ROWS) {}
+
+  /** The segment whose lines come next, and how many of its lines come before them (a range that starts mid-segment). */
+  segment(name: string, before = 0): void {
+    this.seg = name;
+    this.seq = before;
+  }
+
+  /** A line's bytes: true when it took the fast path (else the caller decodes it and calls line()). */
+  bytes(buf: Buffer, from: number, to: number): boolean {
+    const m = FAST.exec((buf as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(from, to));
+    if (m === null) return false;
+    this.seq++;
+    const time = m[1];
+    const us = wallMicros(time);
+    const c = this.target(us);
+    c.time.put(us);
+    c.time_text.put(this.timeText(time, us), true);
+    c.did.put(m[2], true);
+    c.op.put(m[3], true);
+    const collection = m[4];
+    c.collection.put(collection, true);
+    c.kind.put(this.kind(collection), true);
+    c.rkey.put(m[5], true);
+    c.cid.put(m[6], true);
+    const uri = m[9];
+    const subject = m[8] ?? uri;
+    c.subject.put(subject, true);
+    c.subject_did.put(uri === undefined ? undefined : didOfUri(uri), true);
+    c.text.put(undefined);
+    c.langs.put(undefined);
+    c.reply_parent.put(undefined);
+    c.reply_root.put(undefined);
+    c.embed.put(undefined);
+    c.quote.put(undefined);
+    c.mentions.put(undefined);
+    c.links.put(undefined);
+    c.tags.put(undefined);
+    c.list.put(m[11], true);
+    c.created_at.put(m[10], true);
+    c.words.put(undefined);
+    const record = m[7];
+    if (record === undefined) {
+      c.record.put(undefined);
+      c.record_cut.put(0);
+    } else {
+      // The subject is printable ASCII (FAST) and its key the only one of its name: cut when not empty.
+      if (subject === '') {
+        c.record.put(record, true);
+        c.record_cut.put(0);
+      } else {
+        const at = uri === undefined ? record.indexOf('"subject":"') + 11 : record.indexOf('"uri":"') + 7;
+        c.record.put(record.slice(0, at) + record.slice(at + subject.length), true);
+        c.record_cut.put(uri === undefined ? 2 : 1);
+      }
+    }
+    this.tail(c);
+    return true;
+  }
+
+  /** A line of text (a line bytes() did not take). */
+  line(text: string): void {
+    if (text.trim().length === 0) {
+      this.seq++;
+      return;
+    }
+    let ev: BskyEvent;
+    try {
+      ev = JSON.parse(text) as BskyEvent;
+    } catch {
+      this.seq++;
+      return;
+    }
+    if (typeof ev !== 'object' || ev === null || typeof ev.time !== 'string' || typeof ev.op !== 'string' || typeof ev.did !== 'string') {
+      this.seq++;
+      return;
+    }
+    this.event(ev, flatten(ev));
+  }
+
+  /** A parsed event and its flat row. */
+  event(ev: BskyEvent, flat: FlatRow): void {
+    this.seq++;
+    const us = wallMicros(flat.time);
+    const c = this.target(us);
+    c.time.put(us);
+    c.time_text.put(this.timeText(flat.time, us));
+    c.did.put(flat.did);
+    c.op.put(flat.op);
+    c.collection.put(flat.collection);
+    c.kind.put(flat.kind);
+    c.rkey.put(flat.rkey);
+    c.cid.put(flat.cid);
+    c.subject.put(flat.subject);
+    c.subject_did.put(flat.subject_did);
+    c.text.put(flat.text);
+    c.langs.put(flat.langs);
+    c.reply_parent.put(flat.reply_parent);
+    c.reply_root.put(flat.reply_root);
+    c.embed.put(flat.embed);
+    c.quote.put(flat.quote);
+    c.mentions.put(flat.mentions);
+    c.links.put(flat.links);
+    c.tags.put(flat.tags);
+    c.list.put(flat.list);
+    c.created_at.put(flat.created_at);
+    c.words.put(flat.kind === 'post' && typeof flat.text === 'string' ? tokens(flat.text) : undefined);
+    const record = (ev as { record?: unknown }).record;
+    if (record === undefined || record === null) {
+      c.record.put(undefined);
+      c.record_cut.put(0);
+    } else {
+      const [cut, text] = cutRecord(JSON.stringify(record), flat.subject);
+      c.record.put(text);
+      c.record_cut.put(cut);
+    }
+    this.tail(c);
+  }
+
+  /** A line that is not text (bad UTF-8, too long): it takes its number, no row. */
+  skip(): void {
+    this.seq++;
+  }
+
+  private tail(c: Cols): void {
+    c.batch.put(this.batch);
+    c.seg.put(this.seg, false);
+    c.seq.put(this.seq);
+    this.last!.group.rows++;
+    this.last!.rows++;
+    this.rows++;
+  }
+
+  private kind(collection: string): string {
+    let k = this.kinds.get(collection);
+    if (k === undefined) this.kinds.set(collection, (k = kindOf(collection)));
+    return k;
+  }
+
+  /**
+   * The time's text when formatWall does not give it back from `time` (a
+   * zone suffix, a short fraction, no time at all), else undefined.
+   */
+  private timeText(time: string, us: number): string | undefined {
+    if (Number.isNaN(us)) return time;
+    if (time.length === 26 && time.startsWith(this.plainMinute) && plainTail(time)) return undefined;
+    if (formatWall(us) !== time) return time;
+    this.plainMinute = time.slice(0, 16);
+    return undefined;
+  }
+
+  /** The columns of the row group the date of `us` fills (an event without a time: 1970-01-01, its text in time_text). */
+  private target(us: number): Cols {
+    const day = Number.isNaN(us) ? 0 : Math.floor(us / DAY_US);
+    if (day !== this.lastDay || this.last === undefined) {
+      const date = formatWall(day * DAY_US).slice(0, 10);
+      let o = this.outs.get(date);
+      if (o === undefined) this.outs.set(date, (o = this.open(date)));
+      this.last = o;
+      this.lastDay = day;
+      this.cols = columnsOf(o.group);
+    }
+    return this.cols!;
+  }
+
+  private open(date: string): DateOut {
+    const dir = join(this.out, `date=${date}`);
+    mkdirSync(dir, { recursive: true });
+    const rel = join(`date=${date}`, `${this.name}-${this.fileNo++}.parquet`);
+    this.files.push(rel);
+    return { date, file: new ParquetFile(join(this.out, rel), LAKE_COLUMNS), group: new RowGroup(LAKE_COLUMNS, this.pool, this.rowGroup), rows: 0 };
+  }
+
+  /** Hands full row groups to their files (compressed off this thread; at most two in memory a file). */
+  async drain(): Promise<void> {
+    for (const o of [...this.outs.values()]) {
+      if (o.group.rows < this.rowGroup) continue;
+      const full = o.group;
+      // Its sizes first: the next group's buffers start at them.
+      full.note();
+      o.group = new RowGroup(LAKE_COLUMNS, this.pool, this.rowGroup);
+      if (this.last === o) this.cols = columnsOf(o.group);
+      if (o.rows >= this.fileRows) {
+        // The file is full: closed, and the date goes on in a new one.
+        this.outs.delete(o.date);
+        if (this.last === o) this.last = undefined;
+        await o.file.add(full);
+        await o.file.close();
+      } else {
+        await o.file.add(full);
+      }
+    }
+  }
+
+  /** Writes what is left and closes every file; returns the rows written and the files (relative to `out`). */
+  async end(): Promise<{ rows: number; files: string[] }> {
+    for (const o of this.outs.values()) {
+      await o.file.add(o.group);
+      await o.file.close();
+    }
+    this.outs.clear();
+    this.last = undefined;
+    return { rows: this.rows, files: this.files };
+  }
+
+  /** Closes the files without their footers (a failed or stopped run; the staging folder goes with them). */
+  abandon(): void {
+    for (const o of this.outs.values()) o.file.abandon();
+    this.outs.clear();
+  }
+}
+
+/** `:SS.ffffff` at 16: seconds under 60 and six digits of fraction (the minute is checked by the caller). */
+function plainTail(t: string): boolean {
+  if (t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46) return false;
+  const s = t.charCodeAt(17);
+  if (s < 48 || s > 53) return false;
+  for (const i of [18, 20, 21, 22, 23, 24, 25]) {
+    const d = t.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
+}
+
+/** Part of a segment: the lines that start in bytes [from, to) (`to` undefined: up to the end). */
+export interface SegmentRange {
+  path: string;
+  name: string;
+  from?: number;
+  to?: number;
+}
+
+/**
+ * Where the lines of a range start: `from` when a line starts there, else
+ * after the line that crosses it (which is the range before's), and the
+ * lines before that point.
+ */
+function rangeStart(fd: number, from: number): { at: number; before: number } {
+  if (from <= 0) return { at: 0, before: 0 };
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let before = 0;
+  let pos = 0;
+  let last = 10;
+  while (pos < from) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, from - pos), pos);
+    if (n === 0) return { at: pos, before };
+    for (let i = buf.indexOf(10, 0); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) before++;
+    last = buf[n - 1];
+    pos += n;
+  }
+  if (last === 10) return { at: from, before };
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, pos);
+    if (n === 0) return { at: pos, before };
+    const nl = buf.subarray(0, n).indexOf(10);
+    if (nl >= 0) return { at: pos + nl + 1, before: before + 1 };
+    pos += n;
+  }
+}
+
+/**
+ * Feeds segment files (or ranges of them) to `rows`, in order; `stopped` is
+ * asked between chunks. A range's last line is read whole, past `to`.
+ */
+export async function feedSegments(rows: LakeRows, segments: SegmentRange[], stopped: () => boolean = () => false): Promise<void> {
+  for (const seg of segments) {
+    if (stopped()) return;
+    // As the fold opens it: never blocks on a FIFO named like a segment.
+    const fd = openSegment(seg.path);
+    const { at, before } = rangeStart(fd, seg.from ?? 0);
+    const to = seg.to ?? Infinity;
+    if (at >= to) {
+      // No line starts in this range.
+      closeSync(fd);
+      continue;
+    }
+    rows.segment(seg.name, before);
+    const splitter = new LineSplitter(seg.name, 1 << 30, {
+      bytes: (buf, from, end) => rows.bytes(buf, from, end),
+      line: (text) => rows.line(text),
+      bad: () => rows.skip(),
+      spill: () => undefined,
+    });
+    // Read synchronously (the segments are in the page cache, just written): asynchronous reads would
+    // queue in libuv's pool behind the row groups being compressed, and the thread would wait on them.
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let pos = at;
+    let ended = false;
+    try {
+      while (!ended) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n === 0) break;
+        let chunk = buf.subarray(0, n);
+        if (pos + n >= to) {
+          // The range ends in this chunk: up to the newline that ends the line holding byte to - 1.
+          const nl = chunk.indexOf(10, Math.max(0, to - 1 - pos));
+          if (nl >= 0) {
+            chunk = chunk.subarray(0, nl + 1);
+            ended = true;
+          }
+        }
+        splitter.push(chunk);
+        pos += n;
+        await rows.drain();
+        if (stopped()) return;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (!ended) splitter.end();
+  }
+}

@@ -225,3 +225,57 @@ test('parquet: a batch cut into 1 to 5 writer threads\' ranges writes each line 
   cleanup();
   t.end();
 });
+
+test('parquet: lines read from their bytes (fast-line.ts) give exactly the rows JSON.parse and flatten give, on every shape near the fast one', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const head = (extra = ''): string => `{"time":"2025-03-17T00:00:01.000000${extra}","did":"did:plc:abc","op":"create","collection":"app.bsky.feed.like","rkey":"3k","cid":"bafy1"`;
+  const like = (uri: string, tail = ''): string => `${head()},"record":{"$type":"app.bsky.feed.like","subject":{"cid":"bafy2","uri":"${uri}"},"createdAt":"2025-03-17T00:00:00.000Z"${tail}}}`;
+  const lines = [
+    like('at://did:plc:x/app.bsky.feed.post/1'),
+    like('at://did:plc:x'),
+    like('at://alice.example/app.bsky.feed.post/1'),
+    like('https://example.com/x'),
+    like(''),
+    like('at://did:plc:x/app.bsky.feed.post/1', ',"via":{"cid":"c","uri":"at://did:plc:y/app.bsky.feed.repost/2"}'),
+    like('at:\\/\\/did:plc:x'),
+    like('at://did:plc:é'),
+    `${head()},"record":{"$type":"app.bsky.graph.follow","subject":"did:plc:z","createdAt":"2025-03-17T00:00:00.000Z"}}`,
+    `${head()},"record":{"$type":"app.bsky.graph.follow","subject":"","createdAt":"2025-03-17T00:00:00.000Z"}}`,
+    `${head()},"record":{"$type":"app.bsky.graph.listitem","subject":"did:plc:z","createdAt":"2025-03-17T00:00:00.000Z","list":"at://did:plc:l/app.bsky.graph.list/9"}}`,
+    `${head()},"record":{"$type":"app.bsky.graph.follow","createdAt":"2025-03-17T00:00:00.000Z","subject":"did:plc:z"}}`,
+    `${head()},"record":{"$type":"app.bsky.graph.follow","subject":"did:plc:z","createdAt":"2025-03-17T00:00:00.000Z","extra":1}}`,
+    `${head()},"record":{"$type":"app.bsky.graph.follow","subject":"did:plc:z","createdAt":"2025-03-17T00:00:00.000Z"}}\r`,
+    `${head()}}`,
+    `${head('Z')},"record":{"$type":"app.bsky.graph.block","subject":"did:plc:z","createdAt":"x"}}`,
+    `{"time":"2025-03-17T00:00:01.000000","did":"did:plc:abc","op":"delete","collection":"app.bsky.feed.like","rkey":"3k"}`,
+    `{"time":"2025-03-17T00:00:01.000000","did":"did:plc:abc","op":"update","collection":"app.bsky.feed.like","rkey":"3k","cid":"c","record":{"$type":"t","subject":"s","createdAt":"d"}}`,
+    `{"time":"2025-03-17T00:00:01.000000","did":"did:plc:abc","op":"identity"}`,
+    `{"time":"2025-03-17T00:00:01.000000","did":"did:plc:abc","op":"create","collection":"app.bsky.feed.lïke","rkey":"3k"}`,
+    `{"time":"2025-03-17T00:00:01.000000","did":"did:plc:abc","op":"create","collection":"app.bsky.feed.like","rkey":"3k","cid":"c"}`,
+  ];
+  const fast = new LakeRows(join(dir, 'fast'), 'f', 0);
+  const slow = new LakeRows(join(dir, 'slow'), 's', 0);
+  fast.segment('seg');
+  slow.segment('seg');
+  let took = 0;
+  for (const line of lines) {
+    const buf = Buffer.from(line);
+    if (fast.bytes(buf, 0, buf.length)) took++;
+    else fast.line(line);
+    slow.line(line);
+  }
+  await fast.end();
+  await slow.end();
+  t.ok(took >= 10, `${took} of ${lines.length} lines took the fast path`);
+  const { db, close } = await openDuck();
+  try {
+    const read = async (d: string) => (await db.runAndReadAll(`SELECT * EXCLUDE (date) FROM read_parquet('${join(dir, d, '**', '*.parquet')}', hive_partitioning = true) ORDER BY seq`)).getRowObjectsJson();
+    const [a, b] = [await read('fast'), await read('slow')];
+    t.equal(a.length, lines.length, 'a row a line');
+    for (let i = 0; i < Math.max(a.length, b.length); i++) t.deepEqual(a[i], b[i], `line ${i + 1}: ${lines[i]?.slice(60, 140)}`);
+  } finally {
+    close();
+    cleanup();
+  }
+  t.end();
+});

@@ -119,6 +119,28 @@ class Bytes {
     return at;
   }
 
+  /** A PLAIN byte array of src[s1, e1) then src[s2, e2) (bytes already UTF-8). */
+  range(src: Buffer, s1: number, e1: number, s2 = 0, e2 = 0): void {
+    const n = e1 - s1 + e2 - s2;
+    this.room(4 + n);
+    const b = this.buf;
+    let at = this.len;
+    b[at] = n & 0xff;
+    b[at + 1] = (n >>> 8) & 0xff;
+    b[at + 2] = (n >>> 16) & 0xff;
+    b[at + 3] = n >>> 24;
+    at += 4;
+    // A loop: Buffer.copy makes a view object a call (a quarter of the writer's time on 60,000 records, measured).
+    if (e1 - s1 <= 4096 && e2 - s2 <= 4096) {
+      for (let i = s1; i < e1; i++) b[at++] = src[i];
+      for (let i = s2; i < e2; i++) b[at++] = src[i];
+    } else {
+      at += src.copy(b, at, s1, e1);
+      if (e2 > s2) src.copy(b, at, s2, e2);
+    }
+    this.len += 4 + n;
+  }
+
   int32(v: number): void {
     this.room(4);
     this.buf.writeInt32LE(v, this.len);
@@ -127,7 +149,12 @@ class Bytes {
 
   int64(v: number): void {
     this.room(8);
-    this.buf.writeBigInt64LE(BigInt(v), this.len);
+    if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      // Two 32-bit halves: no BigInt a value.
+      const lo = v % 0x100000000;
+      this.buf.writeUInt32LE(lo, this.len);
+      this.buf.writeUInt32LE((v - lo) / 0x100000000, this.len + 4);
+    } else this.buf.writeBigInt64LE(BigInt(v), this.len);
     this.len += 8;
   }
 
@@ -273,6 +300,12 @@ class StringValues {
     this.indices!.push(k);
   }
 
+  /** A value given as UTF-8 bytes. */
+  range(src: Buffer, s1: number, e1: number, s2: number, e2: number): void {
+    if (this.dict === undefined) this.plain.range(src, s1, e1, s2, e2);
+    else this.put(src.toString('utf8', s1, e1) + src.toString('utf8', s2, e2), false);
+  }
+
   /** Too many distinct values: every index written out as its value, then the value that overflowed (the last entry). */
   private toPlain(): void {
     const e = this.entries!;
@@ -403,6 +436,12 @@ export class StringColumn extends Column {
     }
     this.def(1);
     this.values.put(s, ascii);
+  }
+
+  /** A value given as bytes: src[s1, e1), then src[s2, e2) when given (a plain column's; a dictionary column's are decoded). */
+  putRange(src: Buffer, s1: number, e1: number, s2 = 0, e2 = 0): void {
+    this.def(1);
+    this.values.range(src, s1, e1, s2, e2);
   }
 
   encode(): Encoded {

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { LineSplitter } from '../input/split-lines.js';
 import { openSegment } from '../spool/segments.js';
 import type { BskyEvent } from '../events/event.js';
-import { didOfUri, flatten, kindOf, type FlatRow } from '../rows/flatten.js';
+import { flatten, kindOf, type FlatRow } from '../rows/flatten.js';
 import { tokens } from '../metrics/words.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
+import { F, FastLine } from './fast-line.js';
 import { BufferPool, ParquetFile, RowGroup, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from './parquet.js';
 
 /**
@@ -29,21 +30,6 @@ export const ROW_GROUP = 8192;
 
 /** Rows per file: past this, a batch's date goes on in a new file (a replay of a long backlog writes files of bounded size). */
 export const FILE_ROWS = 1 << 20;
-
-/** Printable ASCII without `"` or `\`: a JSON string's text is then the string itself. */
-const S = '[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*';
-
-/**
- * The canonical lines of most events (likes, reposts, follows, blocks, list
- * items, deletions), whole, with every value printable ASCII without quote
- * or backslash: then each captured text is the value itself and the record's
- * text is what JSON.stringify gives, so the row is exactly flatten()'s
- * without JSON.parse (tested against it). Groups: 1 time, 2 did, 3 op,
- * 4 collection, 5 rkey, 6 cid, 7 record, 8 subject (a string), 9 subject
- * (an object's uri), 10 createdAt, 11 list.
- */
-const FAST = new RegExp(`^\\{"time":"(${S})","did":"(${S})","op":"(create|update|delete)","collection":"(${S})","rkey":"(${S})"`
-  + `(?:,"cid":"(${S})","record":(\\{"\\$type":"${S}","subject":(?:"(${S})"|\\{"cid":"${S}","uri":"(${S})"\\}),"createdAt":"(${S})"(?:,"list":"(${S})")?\\}))?\\}$`);
 
 /** A subject record_cut may leave out: non-empty printable ASCII without `"` or `\` (its JSON text is itself). */
 const CUTTABLE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -122,6 +108,8 @@ export class LakeRows {
   private last: DateOut | undefined;
   private cols: Cols | undefined;
   private readonly kinds = new Map<string, string>();
+  private readonly fast = new FastLine();
+  private lastCollection = '';
   /** A minute (`YYYY-MM-DDTHH:MM`) whose times formatWall gives back as they are. */
   private plainMinute = '\u0000';
   private fileNo = 0;
@@ -137,27 +125,39 @@ export class LakeRows {
     this.seq = before;
   }
 
-  /** A line's bytes: true when it took the fast path (else the caller decodes it and calls line()). */
+  /** A line's bytes: true when it took the fast path (fast-line.ts; else the caller decodes it and calls line()). */
   bytes(buf: Buffer, from: number, to: number): boolean {
-    const m = FAST.exec((buf as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(from, to));
-    if (m === null) return false;
+    const f = this.fast;
+    if (!f.parse(buf, from, to)) return false;
+    const s = f.start;
+    const e = f.end;
+    const op = opOf(buf, s[F.op], e[F.op]);
+    if (op === undefined) return false;
     this.seq++;
-    const time = m[1];
+    const latin1 = buf as Buffer & { latin1Slice(s: number, e: number): string };
+    const time = latin1.latin1Slice(s[F.time], e[F.time]);
     const us = wallMicros(time);
     const c = this.target(us);
     c.time.put(us);
     c.time_text.put(this.timeText(time, us), true);
-    c.did.put(m[2], true);
-    c.op.put(m[3], true);
-    const collection = m[4];
+    c.did.putRange(buf, s[F.did], e[F.did]);
+    c.op.put(op, true);
+    const collection = this.collection(buf, s[F.collection], e[F.collection]);
     c.collection.put(collection, true);
     c.kind.put(this.kind(collection), true);
-    c.rkey.put(m[5], true);
-    c.cid.put(m[6], true);
-    const uri = m[9];
-    const subject = m[8] ?? uri;
-    c.subject.put(subject, true);
-    c.subject_did.put(uri === undefined ? undefined : didOfUri(uri), true);
+    c.rkey.putRange(buf, s[F.rkey], e[F.rkey]);
+    if (s[F.cid] < 0) c.cid.put(undefined);
+    else c.cid.putRange(buf, s[F.cid], e[F.cid]);
+    // The subject: a string, or an object's uri (then its DID too, as didOfUri reads it).
+    const uri = s[F.uri] >= 0;
+    const subject = uri ? F.uri : F.subject;
+    const ss = s[subject];
+    const se = e[subject];
+    if (ss < 0) c.subject.put(undefined);
+    else c.subject.putRange(buf, ss, se);
+    const did = uri ? didRange(buf, ss, se) : -1;
+    if (did < 0) c.subject_did.put(undefined);
+    else c.subject_did.putRange(buf, ss + 5, did);
     c.text.put(undefined);
     c.langs.put(undefined);
     c.reply_parent.put(undefined);
@@ -167,26 +167,44 @@ export class LakeRows {
     c.mentions.put(undefined);
     c.links.put(undefined);
     c.tags.put(undefined);
-    c.list.put(m[11], true);
-    c.created_at.put(m[10], true);
+    if (s[F.list] < 0) c.list.put(undefined);
+    else c.list.putRange(buf, s[F.list], e[F.list]);
+    if (s[F.createdAt] < 0) c.created_at.put(undefined);
+    else c.created_at.putRange(buf, s[F.createdAt], e[F.createdAt]);
     c.words.put(undefined);
-    const record = m[7];
-    if (record === undefined) {
+    if (s[F.record] < 0) {
       c.record.put(undefined);
       c.record_cut.put(0);
+    } else if (se === ss) {
+      // An empty subject is not left out.
+      c.record.putRange(buf, s[F.record], e[F.record]);
+      c.record_cut.put(0);
     } else {
-      // The subject is printable ASCII (FAST) and its key the only one of its name: cut when not empty.
-      if (subject === '') {
-        c.record.put(record, true);
-        c.record_cut.put(0);
-      } else {
-        const at = uri === undefined ? record.indexOf('"subject":"') + 11 : record.indexOf('"uri":"') + 7;
-        c.record.put(record.slice(0, at) + record.slice(at + subject.length), true);
-        c.record_cut.put(uri === undefined ? 2 : 1);
-      }
+      // The subject is printable ASCII (fast-line.ts) and its key the only one of its name: left out.
+      c.record.putRange(buf, s[F.record], ss, se, e[F.record]);
+      c.record_cut.put(uri ? 1 : 2);
     }
     this.tail(c);
     return true;
+  }
+
+  /** A collection's name (few: cached by the bytes' length and the last bytes, checked whole). */
+  private collection(buf: Buffer, s: number, e: number): string {
+    const last = this.lastCollection;
+    if (last.length === e - s) {
+      let same = true;
+      for (let i = last.length - 1; i >= 0 && same; i--) same = last.charCodeAt(i) === buf[s + i];
+      if (same) return last;
+    }
+    for (const name of this.kinds.keys()) {
+      if (name.length !== e - s) continue;
+      let same = true;
+      for (let i = name.length - 1; i >= 0 && same; i--) same = name.charCodeAt(i) === buf[s + i];
+      if (same) return (this.lastCollection = name);
+    }
+    const name = buf.toString('latin1', s, e);
+    this.kind(name);
+    return (this.lastCollection = name);
   }
 
   /** A line of text (a line bytes() did not take). */
@@ -339,6 +357,28 @@ export class LakeRows {
     for (const o of this.outs.values()) o.file.abandon();
     this.outs.clear();
   }
+}
+
+const OPS = ['create', 'update', 'delete'];
+
+/** The op whose bytes are buf[s, e), when it is one of a commit's. */
+function opOf(buf: Buffer, s: number, e: number): string | undefined {
+  if (e - s !== 6) return undefined;
+  for (const op of OPS) {
+    let same = true;
+    for (let i = 0; i < 6 && same; i++) same = op.charCodeAt(i) === buf[s + i];
+    if (same) return op;
+  }
+  return undefined;
+}
+
+/** didOfUri on bytes: where the DID of `at://DID/...` in buf[s, e) ends, or -1 when it is not one (the DID starts at s + 5). */
+function didRange(buf: Buffer, s: number, e: number): number {
+  // at://did:
+  if (e - s < 9 || buf[s] !== 97 || buf[s + 1] !== 116 || buf[s + 2] !== 58 || buf[s + 3] !== 47 || buf[s + 4] !== 47) return -1;
+  if (buf[s + 5] !== 100 || buf[s + 6] !== 105 || buf[s + 7] !== 100 || buf[s + 8] !== 58) return -1;
+  const slash = buf.indexOf(47, s + 5);
+  return slash < 0 || slash >= e ? e : slash;
 }
 
 /** `:SS.ffffff` at 16: seconds under 60 and six digits of fraction (the minute is checked by the caller). */

@@ -25,8 +25,12 @@ export interface Staged {
 /** A writer thread takes at least this many bytes of segments: below, one thread does it all (each costs a start-up and its memory). */
 export const THREAD_BYTES = 4 << 20;
 
-/** Writer threads at most: the lake's CPU is about twice the fold's, so it gets the cores (docs/LAKE.md). */
-export const MAX_THREADS = 2;
+/**
+ * Writer threads at most. periodic's main thread folds on one core; the
+ * writers get the others (on 2 cores, one writer: two measured slower, 1.43
+ * against 1.24 s for 60,000 events, docs/LAKE.md; more cores untested).
+ */
+export const MAX_THREADS = 4;
 
 /**
  * The batch's segments cut into `n` runs of about equal bytes, in order:
@@ -76,7 +80,7 @@ export class BatchStager {
     this.out = join(dir, 'out');
     const sized = segments.map((s) => ({ ...s, bytes: sizeOf(s.path) }));
     const total = sized.reduce((a, s) => a + s.bytes, 0);
-    const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism(), Math.floor(total / THREAD_BYTES)));
+    const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism() - 1, Math.floor(total / THREAD_BYTES)));
     const name = `part-${String(batch).padStart(8, '0')}`;
     this.done = Promise.all(splitRanges(sized, threads).map((ranges, k) => this.run({ segments: ranges, out: this.out, name: `${name}-${k}`, batch })));
     // A failure is reported by finish(), never left unhandled.

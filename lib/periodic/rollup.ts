@@ -102,20 +102,21 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
     lakeCleanup = async () => lake?.close();
     lake?.recover(saved.lake);
+    const listed = listSegments(opts.spool, refuseOther);
+    const done = new Set(saved.folded);
+    const fresh = listed.filter((s) => !done.has(s));
+    // The lake's batch is written (staged, not committed) while the rest runs, from here: LakeWriter.begin.
+    if (!opts.rebuild) await lake?.begin(saved.lake, opts.spool, fresh);
     const rebuilt = opts.rebuild ? await lakeStates(lake, opts.metrics, opts.params, opts.spool, saved.lake?.behind ?? [], opts.quiet) : undefined;
     if (rebuilt && rebuilt.events < saved.events) {
       lake!.opts.warn?.(`rebuilt from what the lake holds: ${rebuilt.events} events of the ${saved.events} folded so far (older dates were pruned, --lake-days)`);
     }
     const states = rebuilt?.states ?? loadMetrics(saved, opts.metrics, opts.params);
-    const listed = listSegments(opts.spool, refuseOther);
-    const done = new Set(saved.folded);
-    const fresh = listed.filter((s) => !done.has(s));
     const rejects = new Rejects('periodic', { quiet: opts.quiet, rejects: join(opts.stateDir, 'rejects.ndjson') }, true);
     const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
     let events = 0;
     let newest = saved.newest;
-    // The lake's batch is written (staged, not committed) while the fold runs: LakeWriter.begin.
-    await lake?.begin(saved.lake, opts.spool, fresh);
+    if (opts.rebuild) await lake?.begin(saved.lake, opts.spool, fresh);
     // Catching up on a backlog can take a while: a progress line on a terminal, over the bytes of the segments to fold.
     const progress = fresh.length ? startProgress('periodic', opts.quiet, inputBytes(fresh.map((s) => join(opts.spool, s))), undefined, 'events') : undefined;
     for (const name of fresh) {

@@ -18,7 +18,7 @@ test('./handle-stream and ./periodic in the repository root are the main job, wi
   t.equal(root.code, 0, root.stderr);
   t.match(root.stdout, /^periodic: 1 new segments, 20000 events in/);
   t.equal(sh(`bsky-gen -q --events 20000 --seed 4 | ${ROOT}/bin/handle-stream && ${ROOT}/bin/periodic`, { cwd: join(dir, 'bin') }).code, 0);
-  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['metrics', 'spool', 'state'], 'no lake unless named (--lake)');
+  t.deepEqual(readdirSync(join(dir, 'root')).sort(), ['lake', 'metrics', 'spool', 'state'], 'and ./lake, the Parquet lake (on unless --no-lake)');
   t.deepEqual(csvs(join(dir, 'root', 'metrics')), csvs(join(dir, 'bin', 'metrics')), 'the same CSVs as bin/handle-stream and bin/periodic');
   cleanup();
   t.end();

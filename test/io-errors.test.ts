@@ -101,7 +101,7 @@ test('periodic: a corrupt state file, a folder or FIFO named like a segment, a r
     writeFileSync(join(dir, 'state', 'periodic.json'), '{"version":1,"folded":["seg-');
     let r = run('periodic', args, '', { cwd: dir });
     t.equal(r.code, 1);
-    t.match(r.stderr, /^periodic: state\/periodic\.json: not valid JSON \([^\n]*\); move state away to start afresh\n$/, 'a corrupt state file is named');
+    t.match(r.stderr, /^periodic: state\/periodic\.json: not valid JSON \([^\n]*\); run periodic --rebuild to recompute from the lake, or move state away to start afresh\n$/, 'a corrupt state file is named, and the way back (the lake is on by default)');
     t.equal(readFileSync(join(dir, 'state', 'periodic.json'), 'utf8'), '{"version":1,"folded":["seg-', 'and left as it was');
     writeFileSync(join(dir, 'state', 'periodic.json'), '[]');
     r = run('periodic', args, '', { cwd: dir });

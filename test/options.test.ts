@@ -151,7 +151,7 @@ test('every tool: control bytes and terminal escapes from bad input are shown es
     t.equal(readFileSync(join(dir, 'spool', 'rejects.ndjson'), 'utf8'), bad, 'handle-stream: the spool rejects file keeps the line verbatim');
     // A bad line in a segment reaches periodic's stderr the same way.
     writeFileSync(join(dir, 'spool', 'seg-20250316T120000000Z-1-000000.ndjson'), bad);
-    const p = run('periodic', ['--spool', join(dir, 'spool'), '--state', join(dir, 'state'), '--metrics', join(dir, 'metrics')]);
+    const p = run('periodic', ['--spool', join(dir, 'spool'), '--state', join(dir, 'state'), '--metrics', join(dir, 'metrics'), '--lake', join(dir, 'lake')]);
     t.notOk(RAW_CONTROL.test(p.stderr), 'periodic: no raw control character on stderr');
     t.match(p.stderr, /\\x1b/, 'periodic: the escape shown as \\x1b');
     // And in names given on the command line.

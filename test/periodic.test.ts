@@ -69,7 +69,7 @@ test('periodic: a capture in 5 chunks, each through its own handle-stream with p
     t.equal(run('handle-stream', ['-q'], chunk, { cwd: dir }).code, 0);
     const p = run('periodic', [], '', { cwd: dir });
     t.equal(p.code, 0);
-    t.match(p.stdout, /^periodic: 1 new segments, \d+ events in [\d.]+ s, \d+ events in all, newest event .* old\), \d+ CSV files written\n$/);
+    t.match(p.stdout, /^periodic: 1 new segments, \d+ events in [\d.]+ s, \d+ events in all, newest event .* old\), \d+ CSV files written, lake [\d.]+ [kMG]?B\n$/);
   }
   t.deepEqual(csvs(dir), whole);
   cleanup();

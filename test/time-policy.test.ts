@@ -111,7 +111,7 @@ test('handle-stream + periodic: a like stamped 2099 is rejected at entry and eve
       const spool = join(dir, name, 'spool');
       const h = run('handle-stream', ['--spool', spool, '-q'], input);
       t.equal(h.code, 0, `${name}: handle-stream exit 0`);
-      const p = run('periodic', ['--spool', spool, '--state', join(dir, name, 'state'), '--metrics', join(dir, name, 'metrics'), '-q']);
+      const p = run('periodic', ['--spool', spool, '--state', join(dir, name, 'state'), '--metrics', join(dir, name, 'metrics'), '--lake', join(dir, name, 'lake'), '-q']);
       t.equal(p.code, 0, `${name}: periodic exit 0`);
       t.equal(p.stderr, '', `${name}: periodic says nothing`);
       const out: Record<string, string> = {};
@@ -135,7 +135,7 @@ test('periodic: a rogue event already in the spool (or the saved state) is folde
     run('handle-stream', ['--spool', spool, '-q'], CAPTURE);
     // As an older handle-stream would have spooled it.
     writeFileSync(join(spool, 'seg-20990101T000000000Z-1-000000.ndjson'), JSON.stringify({ time: '2099-01-01T00:00:00.000000', did: 'did:plc:rogue', op: 'create', collection: 'app.bsky.feed.like', rkey: '3zzzzzzzzzzz5', record: {} }) + '\n');
-    const args = ['--spool', spool, '--state', join(dir, 'state'), '--metrics', join(dir, 'metrics')];
+    const args = ['--spool', spool, '--state', join(dir, 'state'), '--metrics', join(dir, 'metrics'), '--lake', join(dir, 'lake')];
     for (const round of [1, 2]) {
       const p = run('periodic', args);
       t.equal(p.code, 0, `run ${round}: exit 0`);

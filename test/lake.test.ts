@@ -130,6 +130,21 @@ test('lake: a run that fails while the lake\'s writer thread works stops it clea
   t.end();
 });
 
+test('lake: a run whose lake writer thread fails says so in one line, exits 1 with the metrics saved, and the next run writes every event once', async (t) => {
+  const { dir, cleanup } = tempDir();
+  run('handle-stream', ['-q', '--rotate-bytes', '600000'], Buffer.concat(lines), { cwd: dir });
+  const failed = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir, env: { BSKY_FAIL_AT: 'lake-write:2' } });
+  t.equal(failed.code, 1, 'exit 1');
+  t.equal(failed.stderr, 'periodic: injected failure (BSKY_FAIL_AT=lake-write:2)\n', 'one line');
+  const state = JSON.parse(readFileSync(join(dir, 'state', 'periodic.json'), 'utf8')) as { events: number; lake?: { behind?: string[] } };
+  t.ok(state.events > 4000 && (state.lake?.behind ?? []).length > 0, 'the metrics were saved; the segments wait for the lake');
+  const final = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir });
+  t.equal(final.code, 0, final.stderr);
+  t.deepEqual(await lakeKeys(dir), spooledKeys(dir), 'every event in the lake exactly once');
+  cleanup();
+  t.end();
+});
+
 test('lake: killed at each lake step (fault injection) and run to completion, every event is in the lake exactly once', async (t) => {
   for (const step of ['save', 'csv', 'lake-stage', 'lake-save', 'lake-commit', 'lake-commit-mid', 'archive']) {
     const { dir, cleanup } = tempDir();

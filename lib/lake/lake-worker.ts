@@ -27,9 +27,16 @@ const work = workerData as LakeWork;
 let stopping = false;
 parentPort!.on('message', (m) => void (m === 'stop' && (stopping = true)));
 const rows = new LakeRows(work.out, work.name, work.batch);
+// Fault injection for the tests, as rollup's: BSKY_FAIL_AT=lake-write[:n], the writer fails after its n-th chunk of input.
+const failAt = /^lake-write(?::(\d+))?$/.exec(process.env.BSKY_FAIL_AT ?? '');
+let chunks = 0;
+const stopped = (): boolean => {
+  if (failAt && ++chunks >= Number(failAt[1] ?? 1)) throw new Error(`injected failure (BSKY_FAIL_AT=${process.env.BSKY_FAIL_AT})`);
+  return stopping;
+};
 let done: { rows: number } | undefined;
 try {
-  await feedSegments(rows, work.segments, () => stopping);
+  await feedSegments(rows, work.segments, stopped);
   if (!stopping) done = await rows.end();
 } finally {
   if (done === undefined) rows.abandon();

@@ -417,14 +417,31 @@ abstract class Column {
   }
 }
 
-export class StringColumn extends Column {
+/** A column of string values (StringValues), plain or in lists. */
+abstract class StringsColumn extends Column {
+  protected readonly values: StringValues;
+
+  constructor(spec: ColumnSpec, pool: BufferPool, key: string, repeated: boolean, first?: number) {
+    super(spec, pool, key, repeated);
+    this.values = new StringValues(spec.type === 'dict' || spec.type === 'dictlist', pool, key, first);
+  }
+
+  note(): void {
+    this.values.note();
+  }
+
+  release(): void {
+    super.release();
+    this.values.release();
+  }
+}
+
+export class StringColumn extends StringsColumn {
   readonly maxDef = 1;
-  private readonly values: StringValues;
   private nulls = 0;
 
   constructor(spec: ColumnSpec, pool: BufferPool, key: string, rows: number) {
-    super(spec, pool, key);
-    this.values = new StringValues(spec.type === 'dict', pool, key, PREFIX + rows * (spec.rowBytes ?? 8));
+    super(spec, pool, key, false, PREFIX + rows * (spec.rowBytes ?? 8));
   }
 
   /** A value (undefined or null: NULL); `ascii` when it is known to be ASCII (written faster). */
@@ -447,25 +464,14 @@ export class StringColumn extends Column {
   encode(): Encoded {
     return { ...this.values.encode(this.levels()), nulls: this.nulls };
   }
-
-  note(): void {
-    this.values.note();
-  }
-
-  release(): void {
-    super.release();
-    this.values.release();
-  }
 }
 
 /** An optional list of optional strings (three-level LIST: list, element); levels: 0 null list, 1 empty, 3 a value. */
-export class ListColumn extends Column {
+export class ListColumn extends StringsColumn {
   readonly maxDef = 3;
-  private readonly values: StringValues;
 
   constructor(spec: ColumnSpec, pool: BufferPool, key: string) {
     super(spec, pool, key, true);
-    this.values = new StringValues(spec.type === 'dictlist', pool, key);
   }
 
   put(items: readonly string[] | undefined | null): void {
@@ -490,15 +496,6 @@ export class ListColumn extends Column {
   // Null counts of nested columns are read differently by readers: none given.
   encode(): Encoded {
     return this.values.encode(this.levels());
-  }
-
-  note(): void {
-    this.values.note();
-  }
-
-  release(): void {
-    super.release();
-    this.values.release();
   }
 }
 

@@ -87,8 +87,8 @@ export class LakeWriter {
   }
 
   /**
-   * Starts this run's batch before the fold: its JS pass runs in a worker
-   * thread and DuckDB on its own, while the main thread folds the same
+   * Starts this run's batch before the fold: its writer runs in a worker
+   * thread (write.ts, rows.ts) while the main thread folds the same
    * segments. Only when no segment waits from an earlier run (those go
    * first, read from the archive) and free space is above the floor; else
    * stage() does it all. Staged files are uncommitted until the journal
@@ -191,8 +191,8 @@ export class LakeWriter {
   }
 
   /**
-   * DuckDB's settings here and in the writer thread. One thread: its Parquet
-   * COPY took twice the CPU on two (measured, docs/LAKE.md), and the fold has the other core.
+   * DuckDB's settings for compaction and rebuild. One thread: its Parquet
+   * COPY took twice the CPU on two (measured, docs/LAKE.md), and a run's fold has the other core.
    */
   private duckOptions(): DuckOptions {
     return { threads: this.opts.threads ?? 1, ...(this.opts.memoryLimit ? { memoryLimit: this.opts.memoryLimit } : {}), tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') };

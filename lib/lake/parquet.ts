@@ -7,7 +7,7 @@ import { bin, bool, encodeStruct, i32, i64, list, opt, struct, type TStruct } fr
  * timestamps; version 1 data pages, one page per column chunk, every page
  * compressed with zstd (natively, off the JavaScript thread: @mongodb-js/zstd
  * runs in libuv's pool). Written for speed on the lake's hot path
- * (docs/LAKE.md has the measurements against DuckDB's COPY): values go into
+ * (docs/LAKE.md has the measurements against DuckDB's COPY, which wrote the lake before): values go into
  * byte buffers as they come, strings never become objects, and a row group
  * is compressed while the next one fills. Readers: DuckDB (tested), and any
  * reader of the Parquet format (docs/SCALE-OUT.md).

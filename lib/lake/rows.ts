@@ -91,7 +91,7 @@ type Cols = ReturnType<typeof columnsOf>;
  * before it). The row is the
  * flat row bsky-flatten makes (lib/rows/flatten.ts), posts' word tokens as
  * top-words makes them before the stop list, and the record's JSON text;
- * most lines take the FAST pattern, the others JSON.parse. Lines that are not
+ * most lines are read from their bytes (fast-line.ts), the others JSON.parse'd. Lines that are not
  * events (a hand-edited spool) take an ordinal and no row, as the fold
  * rejects them. periodic runs it in a worker thread (lake-worker.ts) while
  * its main thread folds the same segments.

@@ -116,6 +116,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
     let events = 0;
     let newest = saved.newest;
+    // A rebuild's batch starts only now: the rebuild reads the lake with DuckDB, which would share the cores and the memory.
     if (opts.rebuild) await lake?.begin(saved.lake, opts.spool, fresh);
     // Catching up on a backlog can take a while: a progress line on a terminal, over the bytes of the segments to fold.
     const progress = fresh.length ? startProgress('periodic', opts.quiet, inputBytes(fresh.map((s) => join(opts.spool, s))), undefined, 'events') : undefined;

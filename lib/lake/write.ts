@@ -3,15 +3,12 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { STAGING, EVENTS, walk } from './layout.js';
-import { LAKE_COLUMNS, ROW_GROUP, type SegmentRange } from './rows.js';
+import { ROW_GROUP, type SegmentRange } from './rows.js';
 import type { LakeDone, LakeWork } from './lake-worker.js';
 
 /** The whole record from a lake row (record, record_cut, subject); files without record_cut (written before it) hold it whole. */
 export const RECORD_SQL = `CASE record_cut WHEN 1 THEN replace(record::VARCHAR, '"uri":""', '"uri":"' || subject || '"')::JSON
     WHEN 2 THEN replace(record::VARCHAR, '"subject":""', '"subject":"' || subject || '"')::JSON ELSE record END`;
-
-/** The lake's columns in order (date is the partition). */
-export const COLUMNS = LAKE_COLUMNS.map((c) => c.name);
 
 /** The options of every Parquet COPY of the lake (compaction): zstd level 1, as the lake's own writer (parquet.ts). */
 export const PARQUET = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${ROW_GROUP}`;

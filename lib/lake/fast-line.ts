@@ -84,12 +84,10 @@ export class FastLine {
 }
 
 /**
- * `bytes` at buf[at - 1...] when `at` is a closing quote (the literals
- * start with the quote that closes the value before), or at `at`; returns
- * the index after them, or -1.
+ * Whether `bytes` stand at buf[at...]: the index after them, or -1. A literal
+ * that follows a value starts with that value's closing quote, where `at` points.
  */
 function expect(buf: Uint8Array, at: number, to: number, bytes: Uint8Array): number {
-  // Literals starting with a quote continue from a value's closing quote (at points at it).
   if (at + bytes.length > to) return -1;
   for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return -1;
   return at + bytes.length;

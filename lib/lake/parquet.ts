@@ -199,9 +199,7 @@ export function rleHybrid(v: Uint8Array | Uint32Array, n: number, width: number)
     let j = i + 1;
     while (j < n && v[j] === v[i]) j++;
     if (j - i >= 8) {
-      varint(out, (j - i) * 2);
-      out.room(valueBytes);
-      for (let b = 0, x = v[i]; b < valueBytes; b++, x >>>= 8) out.buf[out.len++] = x & 0xff;
+      rleRun(out, j - i, v[i], valueBytes);
       i = j;
       continue;
     }
@@ -230,6 +228,13 @@ export function rleHybrid(v: Uint8Array | Uint32Array, n: number, width: number)
   return out.done();
 }
 
+/** One RLE run: its header (varint of count * 2), then the value in `valueBytes` little-endian bytes. */
+function rleRun(out: Bytes, count: number, value: number, valueBytes: number): void {
+  varint(out, count * 2);
+  out.room(valueBytes);
+  for (let b = 0, x = value; b < valueBytes; b++, x >>>= 8) out.buf[out.len++] = x & 0xff;
+}
+
 /** Whether 8 equal values start at i. */
 function runAt(v: Uint8Array | Uint32Array, i: number, n: number): boolean {
   if (i + 8 > n) return false;
@@ -254,7 +259,11 @@ function bitWidth(max: number): number {
 
 /** Levels as a V1 page holds them: their byte length (4 bytes), then the hybrid encoding. */
 function levelsBlock(levels: Ints<Uint8Array>, max: number): Buffer {
-  const enc = rleHybrid(levels.a, levels.n, bitWidth(max));
+  return lengthPrefixed(rleHybrid(levels.a, levels.n, bitWidth(max)));
+}
+
+/** Encoded levels after their byte length (4 bytes, little-endian), as a V1 page holds them. */
+function lengthPrefixed(enc: Buffer): Buffer {
   const out = Buffer.allocUnsafe(4 + enc.length);
   out.writeUInt32LE(enc.length, 0);
   enc.copy(out, 4);
@@ -390,19 +399,13 @@ abstract class Column {
 
   /** The levels of a V1 page: repetition levels (lists), then definition levels. */
   protected levels(): Buffer {
-    const width = bitWidth(this.maxDef);
     let defs: Buffer;
     if (this.mixed) defs = levelsBlock(this.defs, this.maxDef);
     else {
-      // One RLE run: its header (varint of count * 2), then the value.
+      // Every level the same: one RLE run.
       const run = new Bytes(Buffer.allocUnsafe(16));
-      varint(run, this.same * 2);
-      run.room(4);
-      for (let b = 0, x = this.first; b < (width + 7) >> 3; b++, x >>>= 8) run.buf[run.len++] = x & 0xff;
-      const enc = run.done();
-      defs = Buffer.allocUnsafe(4 + enc.length);
-      defs.writeUInt32LE(enc.length, 0);
-      enc.copy(defs, 4);
+      rleRun(run, this.same, this.first, (bitWidth(this.maxDef) + 7) >> 3);
+      defs = lengthPrefixed(run.done());
     }
     return this.reps ? Buffer.concat([levelsBlock(this.reps, 1), defs]) : defs;
   }

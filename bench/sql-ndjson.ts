@@ -1,4 +1,5 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+// DuckDB's API loaded as bsky-sql loads it (its bundle, scripts/post-build.mjs), so that only the query differs.
+const { DuckDBInstance } = (await import(new URL('../bundle/bin/duckdb-api.js', import.meta.url).href)) as typeof import('@duckdb/node-api');
 
 /**
  * The lake's benchmark peer: DuckDB computes likes per minute from canonical

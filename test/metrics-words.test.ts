@@ -1,6 +1,6 @@
 import test from 'tape';
 import { readFileSync } from 'node:fs';
-import { tokens, WordCounter, stopWords, asciiTokens, segmentTokens } from '../lib/metrics/words.js';
+import { tokens, WordCounter, stopWords, asciiTokens, segmentTokens, wideTokens } from '../lib/metrics/words.js';
 import { NEEDS_REAL, REAL_CAPTURE, run } from './helpers.js';
 
 const counter = new WordCounter('engineering');
@@ -138,6 +138,81 @@ test('words: ASCII texts are tokenised exactly as the segmenter does on generate
 test('words: ASCII texts are tokenised exactly as the segmenter does on the real capture\'s posts', NEEDS_REAL, (t) => {
   const { checked, diffs } = asciiDiffs(postTexts(readFileSync(REAL_CAPTURE!, 'utf8')));
   t.ok(checked > 50, `${checked} texts`);
+  t.deepEqual(diffs, []);
+  t.end();
+});
+
+/** Every character the wide tokeniser's tables know (not left to the segmenter), with its class. */
+function wideCharacters(): string[] {
+  const out: string[] = [];
+  for (const [from, to] of [[0x80, 0x530], [0x2000, 0x2c00], [0x3000, 0x3040], [0x3130, 0x3190], [0xac00, 0xd7a4], [0xfe00, 0xfe10], [0x1f000, 0x1fb00], [0xe0020, 0xe0080]]) {
+    for (let cp = from; cp < to; cp++) {
+      const ch = String.fromCodePoint(cp);
+      if (wideTokens(`${ch} `) !== undefined) out.push(ch);
+    }
+  }
+  return out;
+}
+
+test('words: the wide tokeniser gives the segmenter\'s tokens for every character it knows, in the contexts word breaks depend on', (t) => {
+  const chars = wideCharacters();
+  t.ok(chars.length > 14000, `${chars.length} characters known`);
+  const contexts = ['aXb', '1X2', 'Xa', 'aX', 'XX', 'aXXb', 'a.Xb', 'X.a', "a'X", '_X_', 'a:Xb', '3,X4', '👍Xa', 'a X b', 'Xé', "X's", 'XŁ', '한X글'];
+  let checked = 0;
+  let fast = 0;
+  const diffs: string[] = [];
+  for (const ch of chars) {
+    for (const c of contexts) {
+      const text = c.replaceAll('X', ch);
+      const w = wideTokens(text);
+      checked++;
+      if (w === undefined) continue;
+      fast++;
+      const want = segmentTokens(text);
+      if (JSON.stringify(w) !== JSON.stringify(want) && diffs.length < 10) diffs.push(`${JSON.stringify(text)} (U+${ch.codePointAt(0)!.toString(16)}): ${JSON.stringify(w)} against ${JSON.stringify(want)}`);
+    }
+  }
+  t.deepEqual(diffs, [], `${checked} texts, ${fast} without the segmenter`);
+  t.ok(fast > checked / 2, 'most without the segmenter');
+  t.end();
+});
+
+test('words: tokens() gives the segmenter\'s tokens on random texts of letters, emoji, joiners, marks and punctuation', (t) => {
+  let seed = 777;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const pool = [
+    'a', 'Z', 's', '9', '0', '_', "'", '.', ':', ',', ';', ' ', '\n', '-', '#', 'é', 'ÿ', 'Ł', 'ș', 'ǅ', 'Ω', 'ς', 'Σ', 'ж', 'Ё', '한', '국', '어',
+    'ㅋ', 'ㅎ', '\u2019', '\u2018', '\u201c', '\u2014', '\u2026', '\u00a0', '\u00ad', '\u00b7', '\u200b', '\u200c', '\u200d', '\ufe0f', '\u0301', '\u20e3',
+    '😀', '👍', '🏽', '❤', '☀', '🇺', '🇸', '🅰', '\u{e0067}', '、', '。', '「', '日', 'カ', '×', '©', '²', '\u202f', '\u3000', 'İ', 'ŉ',
+  ];
+  let fast = 0;
+  const diffs: string[] = [];
+  for (let k = 0; k < 40000; k++) {
+    let s = '';
+    const len = 1 + rand(16);
+    for (let j = 0; j < len; j++) s += pool[rand(pool.length)];
+    if (wideTokens(s) !== undefined) fast++;
+    const got = JSON.stringify(tokens(s));
+    const want = JSON.stringify(segmentTokens(s));
+    if (got !== want && diffs.length < 10) diffs.push(`${JSON.stringify(s)}: ${got} against ${want}`);
+  }
+  t.deepEqual(diffs, [], `40000 texts, ${fast} without the segmenter`);
+  t.ok(fast > 4000, 'many without the segmenter');
+  t.end();
+});
+
+test('words: posts with emoji, curly quotes and Hangul are tokenised without the segmenter, as it does, on generated posts', (t) => {
+  const texts = postTexts(run('bsky-gen', ['-q', '--events', '20000', '--seed', '9']).stdout).filter((x) => !/^[\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]*$/.test(x));
+  let fast = 0;
+  const diffs: string[] = [];
+  for (const text of texts) {
+    const w = wideTokens(text);
+    if (w === undefined) continue;
+    fast++;
+    const want = segmentTokens(text);
+    if (JSON.stringify(w) !== JSON.stringify(want) && diffs.length < 5) diffs.push(`${JSON.stringify(text)}: ${JSON.stringify(w)} against ${JSON.stringify(want)}`);
+  }
+  t.ok(fast > texts.length / 3, `${fast} of ${texts.length} texts beyond Latin-1 without the segmenter`);
   t.deepEqual(diffs, []);
   t.end();
 });

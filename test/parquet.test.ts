@@ -2,7 +2,7 @@ import test from 'tape';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDuck } from '../lib/lake/duck.js';
-import { ParquetFile, rleHybrid, RowGroup, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
+import { ParquetFile, rleHybrid, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
 import { cutRecord, feedSegments, LakeRows } from '../lib/lake/rows.js';
 import { splitRanges } from '../lib/lake/write.js';
 import { tempDir } from './helpers.js';
@@ -83,25 +83,29 @@ test('parquet: the RLE / bit-packed hybrid decodes back to its values (runs, mix
 
 const SPECS: ColumnSpec[] = [
   { name: 's', type: 'string' }, { name: 'd', type: 'dict' }, { name: 'j', type: 'json' }, { name: 'l', type: 'list' },
-  { name: 'dl', type: 'dictlist' }, { name: 't', type: 'timestamp' }, { name: 'i', type: 'int32' }, { name: 'u', type: 'uint8' },
+  { name: 'dl', type: 'dictlist', wholeGroup: true }, { name: 't', type: 'timestamp', wholeGroup: true }, { name: 'i', type: 'int32' },
+  { name: 'u', type: 'uint8', wholeGroup: true },
 ];
 
-test('parquet: DuckDB reads back every value written, in every column type (nulls, empty lists, non-ASCII text, a dictionary that overflows, several row groups)', async (t) => {
+test('parquet: DuckDB reads back every value written, in every column type (nulls, empty lists, non-ASCII text, a dictionary that overflows mid-row-group, row groups of several blocks, an empty block)', async (t) => {
   const { dir, cleanup } = tempDir();
   const r = rng(11);
   const words = ['a', 'é', '東京', '🙂', 'quote"d', 'back\\slash', 'new\nline', ''];
   const str = (): string => Array.from({ length: Math.floor(r() * 6) }, () => words[Math.floor(r() * words.length)]).join(' ');
   const rows: Array<Record<string, unknown>> = [];
-  const file = new ParquetFile(join(dir, 'x.parquet'), SPECS);
-  // 3 row groups; in the second, column d gets 40,000 distinct values (past the dictionary's limit).
-  for (let g = 0; g < 3; g++) {
-    const group = new RowGroup(SPECS);
-    const [s, d, j, l, dl, ts, i, u] = group.columns as [StringColumn, StringColumn, StringColumn, ListColumn, ListColumn, NumberColumn, NumberColumn, NumberColumn];
-    const n = g === 1 ? 40_000 : 3000;
-    for (let k = 0; k < n; k++) {
+  // Row groups of 30,000 rows: blocks 0-3 (46,000 rows) make the first, 4-7 (12,000) the second, the empty block 8 none.
+  // In blocks 2 and 3, column d gets 40,000 distinct values: the dictionary overflows in block 3, which goes plain.
+  const file = new ParquetFile(join(dir, 'x.parquet'), SPECS, { groupRows: 30_000 });
+  const sizes = [3000, 3000, 20_000, 20_000, 5000, 3000, 3000, 1000, 0];
+  let distinct = 0;
+  // Each block made before the last one is added, as LakeRows does (it keeps filling while the last is compressed).
+  let block = file.block();
+  for (let b = 0; b < sizes.length; b++) {
+    const [s, d, j, l, dl, ts, i, u] = block.columns as [StringColumn, StringColumn, StringColumn, ListColumn, ListColumn, NumberColumn, NumberColumn, NumberColumn];
+    for (let k = 0; k < sizes[b]; k++) {
       const row: Record<string, unknown> = {
         s: r() < 0.2 ? null : str(),
-        d: r() < 0.1 ? null : g === 1 ? `v${k}` : ['like', 'post', 'follow'][Math.floor(r() * 3)],
+        d: r() < 0.1 ? null : b === 2 || b === 3 ? `v${distinct++}` : ['like', 'post', 'follow'][Math.floor(r() * 3)],
         j: r() < 0.3 ? null : JSON.stringify({ k, text: str() }),
         l: r() < 0.3 ? null : Array.from({ length: Math.floor(r() * 4) }, str),
         dl: r() < 0.3 ? null : Array.from({ length: Math.floor(r() * 4) }, () => ['en', 'ja', 'pt'][Math.floor(r() * 3)]),
@@ -117,10 +121,12 @@ test('parquet: DuckDB reads back every value written, in every column type (null
       ts.put((row.t as number | null) ?? undefined);
       i.put((row.i as number | null) ?? undefined);
       u.put((row.u as number | null) ?? undefined);
-      group.rows++;
+      block.rows++;
       rows.push(row);
     }
-    await file.add(group);
+    const next = b + 1 < sizes.length ? file.block() : undefined;
+    await file.add(block);
+    if (next) block = next;
   }
   t.equal(await file.close(), rows.length, 'rows counted');
   const { db, close } = await openDuck();
@@ -139,17 +145,20 @@ test('parquet: DuckDB reads back every value written, in every column type (null
     }
     t.equal(differ, 0, 'every value as written');
     // Bounds of each row group, as a reader skipping row groups by them sees them (read once the file is whole).
-    const groups = [rows.slice(0, 3000), rows.slice(3000, 43000), rows.slice(43000)];
-    for (const [col, order] of [['i', (a: number, b: number) => a - b], ['d', (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))]] as const) {
-      const stats = (await db.runAndReadAll(`SELECT row_group_id, stats_min_value, stats_max_value FROM parquet_metadata('${join(dir, 'x.parquet')}') WHERE path_in_schema = '${col}' ORDER BY 1`)).getRowObjectsJson();
+    const groups = [rows.slice(0, 46_000), rows.slice(46_000)];
+    for (const [col, order] of [['i', (a: number, b: number) => a - b], ['t', (a: number, b: number) => a - b], ['d', (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))]] as const) {
+      const stats = (await db.runAndReadAll(`SELECT row_group_id, ${col === 't' ? 'epoch_us(stats_min_value::TIMESTAMP) AS stats_min_value, epoch_us(stats_max_value::TIMESTAMP) AS stats_max_value' : 'stats_min_value, stats_max_value'} FROM parquet_metadata('${join(dir, 'x.parquet')}') WHERE path_in_schema = '${col}' ORDER BY 1`)).getRowObjectsJson();
       const bounds = groups.map((rs, g) => {
         // A dictionary that overflowed into plain values gives no bounds (plain strings never do).
-        if (col === 'd' && g === 1) return ['null', 'null'];
+        if (col === 'd' && g === 0) return ['null', 'null'];
         const v = (rs.map((x) => x[col]).filter((x) => x !== null) as Array<number & string>).sort(order as (a: unknown, b: unknown) => number);
         return [String(v[0]), String(v[v.length - 1])];
       });
       t.deepEqual(stats.map((s) => [String(s.stats_min_value), String(s.stats_max_value)]), bounds, `row groups carry the min and max of ${col}`);
     }
+    const shape = (await db.runAndReadAll(`SELECT row_group_id::INTEGER AS g, row_group_num_rows::INTEGER AS n, encodings FROM parquet_metadata('${join(dir, 'x.parquet')}') WHERE path_in_schema = 'd' ORDER BY 1`)).getRowObjectsJson();
+    t.deepEqual(shape.map((x) => x.n), [46_000, 12_000], 'two row groups of their blocks\' rows (the empty block makes none)');
+    t.match(String(shape[0].encodings), /PLAIN_DICTIONARY.*PLAIN|PLAIN.*PLAIN_DICTIONARY/, 'the first group\'s d: dictionary pages, then plain ones');
     const filtered = await db.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM '${join(dir, 'x.parquet')}' WHERE d = 'post'`);
     t.equal(filtered.getRowObjectsJson()[0].n, rows.filter((x) => x.d === 'post').length, 'a filter on a dictionary column counts every match (no row group skipped wrongly)');
   } finally {

@@ -153,8 +153,11 @@ export class LakeWriter {
       const db = await this.db();
       const list = `[${step.files.map((f) => `'${join(dir, f).replaceAll("'", "''")}'`).join(', ')}]`;
       mkdirSync(join(dir, STAGING), { recursive: true });
+      // The rows' order within a file means nothing (rebuild orders by batch, seg, seq): DuckDB may then bound row groups by bytes.
+      await db.run('SET preserve_insertion_order = false');
       await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
         TO '${join(dir, from).replaceAll("'", "''")}' (${PARQUET})`);
+      await db.run('SET preserve_insertion_order = true');
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');
@@ -195,7 +198,7 @@ export class LakeWriter {
    * COPY took twice the CPU on two (measured, docs/LAKE.md), and a run's fold has the other core.
    */
   private duckOptions(): DuckOptions {
-    return { threads: this.opts.threads ?? 1, ...(this.opts.memoryLimit ? { memoryLimit: this.opts.memoryLimit } : {}), tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp') };
+    return { threads: this.opts.threads ?? 1, ...(this.opts.memoryLimit ? { memoryLimit: this.opts.memoryLimit } : {}), tempDirectory: join(this.opts.dir, STAGING, 'duckdb-tmp'), returnMemory: true };
   }
 
   /** DuckDB in this thread (compaction, rebuild), opened on first use: a run with nothing of that kind never loads it. */

@@ -4,11 +4,12 @@ import { bin, bool, encodeStruct, i32, i64, list, opt, struct, type TStruct } fr
 /**
  * A Parquet writer for the lake's one schema: optional strings (plain or
  * dictionary-encoded), optional lists of strings, INT32 and INT64
- * timestamps; version 1 data pages, one page per column chunk, every page
+ * timestamps; version 1 data pages, a page per column of each block of
+ * rows (row groups of several blocks share a dictionary), every page
  * compressed with zstd (natively, off the JavaScript thread: @mongodb-js/zstd
  * runs in libuv's pool). Written for speed on the lake's hot path
  * (docs/LAKE.md has the measurements against DuckDB's COPY, which wrote the lake before): values go into
- * byte buffers as they come, strings never become objects, and a row group
+ * byte buffers as they come, strings never become objects, and a block
  * is compressed while the next one fills. Readers: DuckDB (tested), and any
  * reader of the Parquet format (docs/SCALE-OUT.md).
  */
@@ -27,8 +28,14 @@ export type ColumnType = 'string' | 'dict' | 'json' | 'list' | 'dictlist' | 'tim
 export interface ColumnSpec {
   name: string;
   type: ColumnType;
-  /** Bytes a row's value takes, about (a row group's first buffers are sized by it: growing them by copies cost more). */
+  /** Bytes a row's value takes, about (a block's first buffers are sized by it: growing them by copies cost more). */
   rowBytes?: number;
+  /**
+   * One page for the whole row group instead of one a block: for the narrow
+   * columns queries filter and group by (time, kind, op: a row group's
+   * values are about a megabyte), which DuckDB reads faster in fewer pages.
+   */
+  wholeGroup?: boolean;
 }
 
 export type Compress = (data: Buffer, level: number) => Promise<Buffer>;
@@ -46,19 +53,18 @@ export const ZSTD_LEVEL = 1;
 /** Buffer's own encoders without write()'s argument checks (public since Node 0.x, untyped). */
 type Writable = Buffer & { latin1Write(s: string, at: number): number; utf8Write(s: string, at: number): number };
 
-/** A column chunk's values encoded: the dictionary page's values (dictionary columns), the data page's values and their encoding, the values' bounds (byte order) and the nulls. */
+/** A block's values of one column encoded: the data page's body and its values' encoding, the nulls, and for numbers their least and greatest. */
 interface Encoded {
-  dict?: { values: Buffer; count: number };
   values: Buffer;
   encoding: number;
-  min?: Buffer;
-  max?: Buffer;
   nulls?: number;
+  lo?: number;
+  hi?: number;
 }
 
 /**
- * Buffers handed back once their row group is written, for the next one to
- * fill: every row group then writes into memory already touched, sized by
+ * Buffers handed back once their block is compressed, for the next one to
+ * fill: every block then writes into memory already touched, sized by
  * the last one (fresh memory and growing copies were a quarter of the
  * writer's time). One pool per writer (LakeRows); keys name a column's buffer.
  */
@@ -67,12 +73,12 @@ export class BufferPool {
 
   private readonly sizes = new Map<string, number>();
 
-  /** A buffer handed back, else a new one (`make` is given the size the last full row group needed, 0 at first). */
+  /** A buffer handed back, else a new one (`make` is given the size the last full block needed, 0 at first). */
   take<T extends Buffer | Uint8Array | Uint32Array>(key: string, make: (size: number) => T): T {
     return (this.free.get(key)?.pop() as T | undefined) ?? make(this.sizes.get(key) ?? 0);
   }
 
-  /** The size a full row group's buffer reached: new buffers start there, not small and growing. */
+  /** The size a full block's buffer reached: new buffers start there, not small and growing. */
   note(key: string, size: number): void {
     if (size > (this.sizes.get(key) ?? 0)) this.sizes.set(key, size);
   }
@@ -270,41 +276,83 @@ function lengthPrefixed(enc: Buffer): Buffer {
   return out;
 }
 
-/** Dictionaries past this many values turn the chunk back into plain values. */
+/** Dictionaries past this many values turn the rest of the column chunk into plain values. */
 const DICT_MAX = 1 << 15;
 
 /**
- * String values: plain (length-prefixed UTF-8) or, for a `dict` column,
- * each distinct value once and an index per value (until there are more than
- * DICT_MAX distinct values in a row group: then plain).
+ * A column chunk's dictionary, shared by the blocks of one row group: each
+ * distinct value once, in order of first use. Past DICT_MAX values it is
+ * full: the block that overflowed and the blocks after it are plain (the
+ * blocks before keep their indices, as other writers fall back).
+ */
+export class Dictionary {
+  readonly map = new Map<string, number>();
+  readonly entries: Bytes;
+  /** Where each entry's bytes start in `entries`. */
+  readonly starts: number[] = [];
+  full = false;
+
+  constructor(private readonly pool: BufferPool, private readonly key: string) {
+    this.entries = new Bytes(pool.take(`${key}:e`, (n) => Buffer.allocUnsafe(Math.max(1 << 12, n))));
+  }
+
+  /** Adds a value; returns its index. */
+  add(s: string, ascii: boolean): number {
+    const k = this.map.size;
+    this.map.set(s, k);
+    this.starts.push(this.entries.string(s, ascii));
+    if (this.map.size > DICT_MAX) this.full = true;
+    return k;
+  }
+
+  /** The least and greatest entries (byte order), copied. */
+  bounds(): { min?: Buffer; max?: Buffer } {
+    const e = this.entries.buf;
+    let min: Buffer | undefined;
+    let max: Buffer | undefined;
+    for (const at of this.starts) {
+      const v = e.subarray(at, at + e.readUInt32LE(at - 4));
+      if (min === undefined || Buffer.compare(v, min) < 0) min = v;
+      if (max === undefined || Buffer.compare(v, max) > 0) max = v;
+    }
+    return { min: min && Buffer.from(min), max: max && Buffer.from(max) };
+  }
+
+  /** Hands the buffer back (the row group is written). */
+  release(): void {
+    this.pool.note(`${this.key}:e`, this.entries.len);
+    this.pool.give(`${this.key}:e`, this.entries.buf);
+  }
+}
+
+/**
+ * A block's string values: plain (length-prefixed UTF-8) or, for a `dict`
+ * column whose dictionary is not full, an index into the row group's
+ * dictionary per value.
  */
 class StringValues {
   readonly plain: Bytes;
-  private dict: Map<string, number> | undefined;
-  private entries: Bytes | undefined;
-  private starts: number[] = [];
-  private indices: Ints | undefined;
+  private dict: Dictionary | undefined;
+  private readonly indices: Ints | undefined;
 
-  constructor(dict: boolean, private readonly pool: BufferPool, private readonly key: string, first = 1 << 16) {
+  constructor(dict: Dictionary | undefined, private readonly pool: BufferPool, private readonly key: string, first = 1 << 16) {
     this.plain = new Bytes(pool.take(`${key}:v`, (n) => Buffer.allocUnsafe(Math.max(first, n))), PREFIX);
-    if (dict) {
-      this.dict = new Map();
-      this.entries = new Bytes(pool.take(`${key}:e`, () => Buffer.allocUnsafe(1 << 12)));
+    if (dict !== undefined && !dict.full) {
+      this.dict = dict;
       this.indices = new Ints(pool.take(`${key}:i`, () => new Uint32Array(1 << 14)));
     }
   }
 
   put(s: string, ascii: boolean): void {
-    if (this.dict === undefined) {
+    const dict = this.dict;
+    if (dict === undefined) {
       this.plain.string(s, ascii);
       return;
     }
-    let k = this.dict.get(s);
+    let k = dict.map.get(s);
     if (k === undefined) {
-      k = this.dict.size;
-      this.dict.set(s, k);
-      this.starts.push(this.entries!.string(s, ascii));
-      if (this.dict.size > DICT_MAX) return this.toPlain();
+      k = dict.add(s, ascii);
+      if (dict.full) return this.toPlain();
     }
     this.indices!.push(k);
   }
@@ -315,59 +363,49 @@ class StringValues {
     else this.put(src.toString('utf8', s1, e1) + src.toString('utf8', s2, e2), false);
   }
 
-  /** Too many distinct values: every index written out as its value, then the value that overflowed (the last entry). */
+  /** The dictionary is full: this block's indices written out as their values, then the value that overflowed (the last entry). */
   private toPlain(): void {
-    const e = this.entries!;
+    const d = this.dict!;
+    const e = d.entries;
     const copy = (at: number): void => {
       const len = e.buf.readUInt32LE(at - 4);
       this.plain.room(len + 4);
       e.buf.copy(this.plain.buf, this.plain.len, at - 4, at + len);
       this.plain.len += len + 4;
     };
-    for (let i = 0; i < this.indices!.n; i++) copy(this.starts[this.indices!.a[i]]);
-    copy(this.starts[this.starts.length - 1]);
+    for (let i = 0; i < this.indices!.n; i++) copy(d.starts[this.indices!.a[i]]);
+    copy(d.starts[d.starts.length - 1]);
     this.dict = undefined;
-    this.starts = [];
   }
 
   /** The values encoded, the page's levels (`head`) before them. */
   encode(head: Buffer): Encoded {
     if (this.dict === undefined) return { values: this.plain.after(head), encoding: ENC.PLAIN };
-    const entries = this.entries!.done();
-    const width = Math.max(1, bitWidth(this.dict.size - 1));
+    // Indices as wide as the dictionary is now: later blocks only add entries.
+    const width = Math.max(1, bitWidth(this.dict.map.size - 1));
     const idx = rleHybrid(this.indices!.a, this.indices!.n, width);
-    const values = Buffer.concat([head, Buffer.of(width), idx]);
-    let min: Buffer | undefined;
-    let max: Buffer | undefined;
-    for (const at of this.starts) {
-      const v = entries.subarray(at, at + entries.readUInt32LE(at - 4));
-      if (min === undefined || Buffer.compare(v, min) < 0) min = v;
-      if (max === undefined || Buffer.compare(v, max) > 0) max = v;
-    }
-    // Copies: the footer is written at the end, when these buffers serve another row group.
-    return { dict: { values: entries, count: this.dict.size }, values, encoding: ENC.PLAIN_DICTIONARY, min: min && Buffer.from(min), max: max && Buffer.from(max) };
+    return { values: Buffer.concat([head, Buffer.of(width), idx]), encoding: ENC.PLAIN_DICTIONARY };
   }
 
-  /** Tells the pool the size reached (the row group is full). */
+  /** Tells the pool the size reached (the block is full). */
   note(): void {
     this.pool.note(`${this.key}:v`, this.plain.len);
   }
 
-  /** Hands the buffers back (the row group is written). */
+  /** Hands the buffers back (the block is compressed). */
   release(): void {
     this.pool.give(`${this.key}:v`, this.plain.buf);
-    if (this.entries) this.pool.give(`${this.key}:e`, this.entries.buf);
     if (this.indices) this.pool.give(`${this.key}:i`, this.indices.a);
   }
 }
 
-/** One column's values of the row group being filled. */
+/** One column's values of the block being filled: one page of its column chunk. */
 abstract class Column {
   /** Definition levels (0: null) and, for lists, repetition levels. */
   readonly defs: Ints<Uint8Array>;
   readonly reps: Ints<Uint8Array> | undefined;
   abstract readonly maxDef: number;
-  /** While every level so far is the same (most columns, most row groups), only their number: `same` of `first`. */
+  /** While every level so far is the same (most columns, most blocks), only their number: `same` of `first`. */
   private same = 0;
   private first = 0;
   private mixed = false;
@@ -392,7 +430,7 @@ abstract class Column {
     }
   }
 
-  /** Levels in the chunk (values, nulls included). */
+  /** Levels in the page (values, nulls included). */
   get levelCount(): number {
     return this.mixed ? this.defs.n : this.same;
   }
@@ -424,9 +462,9 @@ abstract class Column {
 abstract class StringsColumn extends Column {
   protected readonly values: StringValues;
 
-  constructor(spec: ColumnSpec, pool: BufferPool, key: string, repeated: boolean, first?: number) {
+  constructor(spec: ColumnSpec, pool: BufferPool, key: string, repeated: boolean, dict: Dictionary | undefined, first?: number) {
     super(spec, pool, key, repeated);
-    this.values = new StringValues(spec.type === 'dict' || spec.type === 'dictlist', pool, key, first);
+    this.values = new StringValues(dict, pool, key, first);
   }
 
   note(): void {
@@ -443,8 +481,8 @@ export class StringColumn extends StringsColumn {
   readonly maxDef = 1;
   private nulls = 0;
 
-  constructor(spec: ColumnSpec, pool: BufferPool, key: string, rows: number) {
-    super(spec, pool, key, false, PREFIX + rows * (spec.rowBytes ?? 8));
+  constructor(spec: ColumnSpec, pool: BufferPool, key: string, rows: number, dict?: Dictionary) {
+    super(spec, pool, key, false, dict, PREFIX + rows * (spec.rowBytes ?? 8));
   }
 
   /** A value (undefined or null: NULL); `ascii` when it is known to be ASCII (written faster). */
@@ -473,8 +511,8 @@ export class StringColumn extends StringsColumn {
 export class ListColumn extends StringsColumn {
   readonly maxDef = 3;
 
-  constructor(spec: ColumnSpec, pool: BufferPool, key: string) {
-    super(spec, pool, key, true);
+  constructor(spec: ColumnSpec, pool: BufferPool, key: string, dict?: Dictionary) {
+    super(spec, pool, key, true, dict);
   }
 
   put(items: readonly string[] | undefined | null): void {
@@ -529,15 +567,8 @@ export class NumberColumn extends Column {
   }
 
   encode(): Encoded {
-    const wide = this.spec.type === 'timestamp';
-    const bound = (v: number): Buffer => {
-      const b = Buffer.allocUnsafe(wide ? 8 : 4);
-      if (wide) b.writeBigInt64LE(BigInt(v));
-      else b.writeInt32LE(v);
-      return b;
-    };
     const some = this.min <= this.max;
-    return { values: this.values.after(this.levels()), encoding: ENC.PLAIN, nulls: this.nulls, ...(some ? { min: bound(this.min), max: bound(this.max) } : {}) };
+    return { values: this.values.after(this.levels()), encoding: ENC.PLAIN, nulls: this.nulls, ...(some ? { lo: this.min, hi: this.max } : {}) };
   }
 
   note(): void {
@@ -552,24 +583,38 @@ export class NumberColumn extends Column {
 
 export type AnyColumn = StringColumn | ListColumn | NumberColumn;
 
-/** The columns of one row group, as they fill; their buffers come from `pool` and go back to it once the group is written. */
-export class RowGroup {
+/** A column's values for a block or (`wholeGroup`) a row group; `rows` sizes its first buffers. */
+function makeColumn(spec: ColumnSpec, pool: BufferPool, key: string, rows: number, dict: Dictionary | undefined): AnyColumn {
+  if (spec.type === 'list' || spec.type === 'dictlist') return new ListColumn(spec, pool, key, dict);
+  if (spec.type === 'timestamp' || spec.type === 'int32' || spec.type === 'uint8') return new NumberColumn(spec, pool, key);
+  return new StringColumn(spec, pool, key, rows, dict);
+}
+
+/**
+ * A block of rows as they fill: a page of each column (the wholeGroup
+ * columns' values go on into their row group's one page). A row group is
+ * one or more blocks (ParquetFile.block): a block is what the writer holds
+ * uncompressed, a row group what readers skip or split work by (DuckDB
+ * queried the lake about twice as fast with row groups of 131,072 rows as
+ * with 8,192). Its buffers come from `pool` and go back once it is compressed.
+ */
+export class RowBlock {
   readonly columns: AnyColumn[];
   rows = 0;
 
-  /** `rows`: about how many rows it will hold (its first buffers are sized for them). */
-  constructor(readonly specs: readonly ColumnSpec[], pool = new BufferPool(), rows = 1 << 12) {
-    this.columns = specs.map((s, i) => (s.type === 'list' || s.type === 'dictlist' ? new ListColumn(s, pool, String(i))
-      : s.type === 'timestamp' || s.type === 'int32' || s.type === 'uint8' ? new NumberColumn(s, pool, String(i)) : new StringColumn(s, pool, String(i), rows)));
+  /** `rows`: about how many rows it will hold (its first buffers are sized for them); `group`: the row group's dictionaries and wholeGroup columns, by column. */
+  constructor(readonly specs: readonly ColumnSpec[], pool: BufferPool, rows: number,
+    group: { dicts: ReadonlyArray<Dictionary | undefined>; whole: ReadonlyArray<AnyColumn | undefined> }) {
+    this.columns = specs.map((s, i) => group.whole[i] ?? makeColumn(s, pool, String(i), rows, group.dicts[i]));
   }
 
-  /** Tells the pool the sizes this full group reached. */
+  /** Tells the pool the sizes this full block reached. */
   note(): void {
-    for (const c of this.columns) c.note();
+    for (const c of this.columns) if (!c.spec.wholeGroup) c.note();
   }
 
   release(): void {
-    for (const c of this.columns) c.release();
+    for (const c of this.columns) if (!c.spec.wholeGroup) c.release();
   }
 }
 
@@ -624,101 +669,222 @@ async function page(compress: Compress, type: number, body: Buffer, headerOf: (r
   return { header: encodeStruct(headerOf(body.length, packed.length)), body: packed, raw: body.length };
 }
 
-/** A column chunk encoded: its pages and what its metadata needs. */
-interface Chunk {
-  spec: ColumnSpec;
-  dict?: Page;
-  data: Page;
-  values: number;
-  encodings: number[];
-  min?: Buffer;
-  max?: Buffer;
+/** A data page and what its chunk's metadata needs of it: its levels, the values' encoding, nulls, and numbers' least and greatest. */
+interface DataPage extends Page {
+  levels: number;
+  encoding: number;
   nulls?: number;
+  lo?: number;
+  hi?: number;
 }
 
-async function encodeColumn(compress: Compress, c: AnyColumn): Promise<Chunk> {
-  const e = c.encode();
-  const body = e.values;
-  const values = c.levelCount;
-  const [dict, data] = await Promise.all([
-    e.dict ? page(compress, PAGE.DICTIONARY, e.dict.values, (raw, packed) => [[1, i32(PAGE.DICTIONARY)], [2, i32(raw)], [3, i32(packed)],
-      [7, struct([[1, i32(e.dict!.count)], [2, i32(ENC.PLAIN_DICTIONARY)]])]]) : undefined,
-    page(compress, PAGE.DATA, body, (raw, packed) => [[1, i32(PAGE.DATA)], [2, i32(raw)], [3, i32(packed)],
-      [5, struct([[1, i32(values)], [2, i32(e.encoding)], [3, i32(ENC.RLE)], [4, i32(ENC.RLE)]])]]),
-  ]);
-  const encodings = e.dict ? [ENC.PLAIN_DICTIONARY, ENC.RLE] : [ENC.PLAIN, ENC.RLE];
-  return { spec: c.spec, dict, data, values, encodings, min: e.min, max: e.max, nulls: e.nulls };
+/** A block's column as a data page: encoded now (before the next block adds to the dictionaries), compressed off the thread. */
+async function dataPage(compress: Compress, c: AnyColumn): Promise<DataPage> {
+  const { values: body, encoding, nulls, lo, hi } = c.encode();
+  const levels = c.levelCount;
+  const p = await page(compress, PAGE.DATA, body, (raw, packed) => [[1, i32(PAGE.DATA)], [2, i32(raw)], [3, i32(packed)],
+    [5, struct([[1, i32(levels)], [2, i32(encoding)], [3, i32(ENC.RLE)], [4, i32(ENC.RLE)]])]]);
+  return { ...p, levels, encoding, nulls, lo, hi };
 }
+
+/** A column chunk as its pages come: the compressed data pages and what its metadata needs. */
+class ChunkPages {
+  readonly pages: Page[] = [];
+  values = 0;
+  nulls: number | undefined;
+  lo = Infinity;
+  hi = -Infinity;
+  dictPages = 0;
+  plainPages = 0;
+
+  take(p: DataPage): void {
+    this.pages.push(p);
+    this.values += p.levels;
+    if (p.nulls !== undefined) this.nulls = (this.nulls ?? 0) + p.nulls;
+    if (p.lo !== undefined && p.lo < this.lo) this.lo = p.lo;
+    if (p.hi !== undefined && p.hi > this.hi) this.hi = p.hi;
+    if (p.encoding === ENC.PLAIN_DICTIONARY) this.dictPages++;
+    else this.plainPages++;
+  }
+}
+
+/** The row group being filled: the blocks handed out for it, their pages by column, the dictionaries they share. */
+class OpenGroup {
+  readonly blocks: RowBlock[] = [];
+  readonly chunks: ChunkPages[];
+  /** Blocks whose pages are in `chunks`. */
+  added = 0;
+  rows = 0;
+  /** No more blocks: written once every block is added. */
+  closed = false;
+  written = false;
+
+  /** The wholeGroup columns, filled by every block of the group, by column. */
+  readonly whole: ReadonlyArray<AnyColumn | undefined>;
+
+  constructor(specs: readonly ColumnSpec[], readonly dicts: ReadonlyArray<Dictionary | undefined>, pool: BufferPool, rows: number) {
+    this.chunks = specs.map(() => new ChunkPages());
+    this.whole = specs.map((s, i) => (s.wholeGroup ? makeColumn(s, pool, String(i), rows, dicts[i]) : undefined));
+  }
+
+  /** Rows in the blocks handed out. */
+  get handed(): number {
+    let n = 0;
+    for (const b of this.blocks) n += b.rows;
+    return n;
+  }
+}
+
+/** Rows per row group (DuckDB writes 122,880 by default): the blocks that fill one are written together. */
+export const GROUP_ROWS = 1 << 17;
 
 /**
  * One Parquet file, written front to back: `PAR1`, row groups as they
- * come (each compressed while the caller fills the next), then the footer
- * at close(). The file is only ever read once closed (lake.ts publishes it
- * by a rename).
+ * fill, then the footer at close(). Rows go into blocks (block()), each
+ * compressed while the caller fills the next; a row group's compressed
+ * pages wait in memory until it is full (about 15 MB for the lake's
+ * 131,072 rows), then go to the file column by column, each column's
+ * dictionary page first. The file is only ever read once closed (lake.ts
+ * publishes it by a rename).
  */
 export class ParquetFile {
   private readonly fd: number;
   private offset = 4;
   private readonly groups: TStruct[] = [];
   private rows = 0;
-  /** Row groups being compressed, written in order. */
+  /** Blocks being compressed and row groups being written, in order. */
   private queue: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  private open: OpenGroup | undefined;
+  /** Each block's row group, until it is added. */
+  private readonly groupOf = new Map<RowBlock, OpenGroup>();
+  private readonly pool: BufferPool;
+  private readonly groupRows: number;
 
-  constructor(readonly path: string, readonly specs: readonly ColumnSpec[]) {
+  constructor(readonly path: string, readonly specs: readonly ColumnSpec[], opts: { pool?: BufferPool; groupRows?: number } = {}) {
+    this.pool = opts.pool ?? new BufferPool();
+    this.groupRows = opts.groupRows ?? GROUP_ROWS;
     this.fd = openSync(path, 'w');
     writeSync(this.fd, Buffer.from('PAR1'));
   }
 
   /**
-   * Compresses a full row group and appends it in order; resolves once at
-   * most one other group is still in flight (callers await it, which bounds
-   * memory to two groups).
+   * A new block to fill (about `rows` rows), in the row group being filled,
+   * or in a new one when the blocks handed out so far hold groupRows rows.
+   * Fill it, then add() it (the next block may be made first, as LakeRows does).
    */
-  async add(group: RowGroup): Promise<void> {
-    if (group.rows === 0) return;
-    group.note();
+  block(rows = 1 << 12): RowBlock {
+    let g = this.open;
+    if (g === undefined || g.handed >= this.groupRows) {
+      if (g) this.closeGroup(g);
+      const dicts = this.specs.map((s, i) => (s.type === 'dict' || s.type === 'dictlist' ? new Dictionary(this.pool, String(i)) : undefined));
+      g = this.open = new OpenGroup(this.specs, dicts, this.pool, this.groupRows);
+    }
+    const b = new RowBlock(this.specs, this.pool, rows, g);
+    g.blocks.push(b);
+    this.groupOf.set(b, g);
+    return b;
+  }
+
+  /**
+   * Encodes a filled block and compresses it in the background; resolves
+   * once at most one other block is still in flight (callers await it,
+   * which bounds memory to two blocks and the row group's compressed pages).
+   */
+  async add(b: RowBlock): Promise<void> {
+    const g = this.groupOf.get(b);
+    if (g === undefined) throw new Error('parquet: a block added twice, or to a file that did not make it');
+    this.groupOf.delete(b);
+    if (b.rows === 0) {
+      g.blocks.splice(g.blocks.indexOf(b), 1);
+      b.release();
+      return;
+    }
+    b.note();
     const compress = await loadZstd();
-    const encoded = Promise.all(group.columns.map((c) => encodeColumn(compress, c)));
+    const pages = Promise.all(b.columns.map((c) => (c.spec.wholeGroup ? undefined : dataPage(compress, c))));
     // A failure is reported by the queue, never left unhandled here.
-    encoded.catch(() => undefined);
+    pages.catch(() => undefined);
     this.inFlight++;
     this.queue = this.queue.then(async () => {
-      this.write(await encoded, group.rows);
-      group.release();
+      const done = await pages;
+      for (let i = 0; i < done.length; i++) if (done[i]) g.chunks[i].take(done[i]!);
+      g.added++;
+      g.rows += b.rows;
+      b.release();
       this.inFlight--;
+      if (g.closed && g.added === g.blocks.length) await this.write(g);
     });
     if (this.inFlight > 1) await this.queue;
   }
 
-  private write(chunks: Chunk[], rows: number): void {
+  /** No more blocks for g: it is written once its blocks are added. */
+  private closeGroup(g: OpenGroup): void {
+    g.closed = true;
+    this.queue = this.queue.then(async () => {
+      if (g.added === g.blocks.length) await this.write(g);
+    });
+  }
+
+  /** Writes a row group: column by column, the dictionary page (compressed now) then the data pages. */
+  private async write(g: OpenGroup): Promise<void> {
+    if (g.written) return;
+    g.written = true;
+    if (g.rows === 0) {
+      for (const d of g.dicts) d?.release();
+      for (const c of g.whole) c?.release();
+      return;
+    }
+    const compress = await loadZstd();
+    // The wholeGroup columns' one page each.
+    const whole = await Promise.all(g.whole.map((c) => c && dataPage(compress, c)));
+    for (let i = 0; i < whole.length; i++) {
+      if (whole[i]) g.chunks[i].take(whole[i]!);
+      g.whole[i]?.note();
+      g.whole[i]?.release();
+    }
+    const dictPages = await Promise.all(g.dicts.map((d, i) => (d === undefined || g.chunks[i].dictPages === 0 ? undefined
+      : page(compress, PAGE.DICTIONARY, d.entries.done(), (raw, packed) => [[1, i32(PAGE.DICTIONARY)], [2, i32(raw)], [3, i32(packed)],
+        [7, struct([[1, i32(d.map.size)], [2, i32(ENC.PLAIN_DICTIONARY)]])]]))));
     const start = this.offset;
     let total = 0;
     const columns: TStruct[] = [];
-    for (const c of chunks) {
+    for (let i = 0; i < this.specs.length; i++) {
+      const spec = this.specs[i];
+      const c = g.chunks[i];
+      const dict = dictPages[i];
       const first = this.offset;
       let raw = 0;
       let packed = 0;
       let dictOffset: number | undefined;
-      if (c.dict) {
+      if (dict) {
         dictOffset = this.offset;
-        this.append(c.dict.header, c.dict.body);
-        raw += c.dict.header.length + c.dict.raw;
-        packed += c.dict.header.length + c.dict.body.length;
+        this.append(dict.header, dict.body);
+        raw += dict.header.length + dict.raw;
+        packed += dict.header.length + dict.body.length;
       }
       const dataOffset = this.offset;
-      this.append(c.data.header, c.data.body);
-      raw += c.data.header.length + c.data.raw;
-      packed += c.data.header.length + c.data.body.length;
+      for (const p of c.pages) {
+        this.append(p.header, p.body);
+        raw += p.header.length + p.raw;
+        packed += p.header.length + p.body.length;
+      }
       total += raw;
-      const path = c.spec.type === 'list' || c.spec.type === 'dictlist' ? [c.spec.name, 'list', 'element'] : [c.spec.name];
-      const stats: TStruct = [[3, opt(c.nulls, i64)], [5, opt(c.max, bin)], [6, opt(c.min, bin)]];
-      const meta: TStruct = [[1, i32(physical(c.spec.type))], [2, list('i32', c.encodings)], [3, list('bin', path)], [4, i32(ZSTD)],
+      // Bounds: a dictionary's entries when every page used it (plain string pages keep none); numbers' least and greatest.
+      let min: Buffer | undefined;
+      let max: Buffer | undefined;
+      if (dict && c.plainPages === 0) ({ min, max } = g.dicts[i]!.bounds());
+      else if (c.lo <= c.hi) [min, max] = [bound(spec.type, c.lo), bound(spec.type, c.hi)];
+      const encodings = [...(dict ? [ENC.PLAIN_DICTIONARY] : []), ...(c.plainPages ? [ENC.PLAIN] : []), ENC.RLE];
+      const path = spec.type === 'list' || spec.type === 'dictlist' ? [spec.name, 'list', 'element'] : [spec.name];
+      const stats: TStruct = [[3, opt(c.nulls, i64)], [5, opt(max, bin)], [6, opt(min, bin)]];
+      const meta: TStruct = [[1, i32(physical(spec.type))], [2, list('i32', encodings)], [3, list('bin', path)], [4, i32(ZSTD)],
         [5, i64(c.values)], [6, i64(raw)], [7, i64(packed)], [9, i64(dataOffset)], [11, opt(dictOffset, i64)], [12, struct(stats)]];
       columns.push([[2, i64(first)], [3, struct(meta)]]);
     }
-    this.groups.push([[1, list('struct', columns)], [2, i64(total)], [3, i64(rows)], [5, i64(start)], [6, i64(this.offset - start)]]);
-    this.rows += rows;
+    for (const d of g.dicts) d?.release();
+    this.groups.push([[1, list('struct', columns)], [2, i64(total)], [3, i64(g.rows)], [5, i64(start)], [6, i64(this.offset - start)]]);
+    this.rows += g.rows;
   }
 
   private append(...bufs: Buffer[]): void {
@@ -729,9 +895,10 @@ export class ParquetFile {
     }
   }
 
-  /** Waits for the row groups in flight, writes the footer and closes the file; returns its rows. */
+  /** Waits for the blocks in flight, writes the last row group and the footer, and closes the file; returns its rows. */
   async close(): Promise<number> {
     try {
+      if (this.open) this.closeGroup(this.open);
       await this.queue;
       const meta: TStruct = [[1, i32(1)], [2, list('struct', schemaElements(this.specs))], [3, i64(this.rows)],
         [4, list('struct', this.groups)], [6, bin('bsky-tools lake writer')],
@@ -755,4 +922,13 @@ export class ParquetFile {
       // Already closed.
     }
   }
+}
+
+/** A number's bound as its physical type's bytes (INT64 for timestamps, else INT32; little-endian). */
+function bound(type: ColumnType, v: number): Buffer {
+  const wide = type === 'timestamp';
+  const b = Buffer.allocUnsafe(wide ? 8 : 4);
+  if (wide) b.writeBigInt64LE(BigInt(v));
+  else b.writeInt32LE(v);
+  return b;
 }

@@ -7,26 +7,29 @@ import { flatten, kindOf, type FlatRow } from '../rows/flatten.js';
 import { tokens } from '../metrics/words.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
 import { F, FastLine } from './fast-line.js';
-import { BufferPool, ParquetFile, RowGroup, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from './parquet.js';
+import { BufferPool, ParquetFile, type ColumnSpec, type RowBlock, type ListColumn, type NumberColumn, type StringColumn } from './parquet.js';
 
 /**
  * The lake's columns, in file order (docs/LAKE.md, Columns). `dict` columns
  * hold few distinct values (dictionary-encoded); the others are plain.
+ * `wholeGroup`: one page a row group (the narrow columns most queries
+ * filter and group by), the others a page a block.
  */
+const W = { wholeGroup: true } as const;
 export const LAKE_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'time', type: 'timestamp' }, { name: 'time_text', type: 'string' }, { name: 'did', type: 'string', rowBytes: 40 },
-  { name: 'op', type: 'dict' }, { name: 'collection', type: 'dict' }, { name: 'kind', type: 'dict' },
+  { name: 'time', type: 'timestamp', ...W }, { name: 'time_text', type: 'string', ...W }, { name: 'did', type: 'string', rowBytes: 40 },
+  { name: 'op', type: 'dict', ...W }, { name: 'collection', type: 'dict', ...W }, { name: 'kind', type: 'dict', ...W },
   { name: 'rkey', type: 'string', rowBytes: 18 }, { name: 'cid', type: 'string', rowBytes: 64 }, { name: 'subject', type: 'string', rowBytes: 64 },
-  { name: 'subject_did', type: 'string', rowBytes: 32 }, { name: 'text', type: 'string', rowBytes: 16 }, { name: 'langs', type: 'dictlist' },
-  { name: 'reply_parent', type: 'string' }, { name: 'reply_root', type: 'string' }, { name: 'embed', type: 'dict' },
+  { name: 'subject_did', type: 'string', rowBytes: 32 }, { name: 'text', type: 'string', rowBytes: 16 }, { name: 'langs', type: 'dictlist', ...W },
+  { name: 'reply_parent', type: 'string' }, { name: 'reply_root', type: 'string' }, { name: 'embed', type: 'dict', ...W },
   { name: 'quote', type: 'string' }, { name: 'mentions', type: 'list' }, { name: 'links', type: 'list' },
   { name: 'tags', type: 'dictlist' }, { name: 'list', type: 'string' }, { name: 'created_at', type: 'string', rowBytes: 28 },
-  { name: 'words', type: 'dictlist' }, { name: 'record', type: 'json', rowBytes: 256 }, { name: 'record_cut', type: 'uint8' },
-  { name: 'batch', type: 'int32' }, { name: 'seg', type: 'dict' }, { name: 'seq', type: 'int32' },
+  { name: 'words', type: 'dictlist' }, { name: 'record', type: 'json', rowBytes: 256 }, { name: 'record_cut', type: 'uint8', ...W },
+  { name: 'batch', type: 'int32', ...W }, { name: 'seg', type: 'dict', ...W }, { name: 'seq', type: 'int32', ...W },
 ];
 
-/** Rows per Parquet row group: the writer holds at most two in memory (one filling, one being compressed). */
-export const ROW_GROUP = 8192;
+/** Rows per block (a page of each column): the writer holds at most two uncompressed (one filling, one being compressed); row groups are parquet.ts's GROUP_ROWS. */
+export const BLOCK_ROWS = 8192;
 
 /** Rows per file: past this, a batch's date goes on in a new file (a replay of a long backlog writes files of bounded size). */
 export const FILE_ROWS = 1 << 20;
@@ -58,17 +61,17 @@ export function cutRecord(record: string, subject: string | undefined): [number,
   return [0, record];
 }
 
-/** A date's open file and the row group filling. */
+/** A date's open file and the block filling. */
 interface DateOut {
   date: string;
   file: ParquetFile;
-  group: RowGroup;
-  /** Rows in the file, the filling group's included. */
+  block: RowBlock;
+  /** Rows in the file, the filling block's included. */
   rows: number;
 }
 
-/** The columns of a row group, by name. */
-function columnsOf(g: RowGroup) {
+/** The columns of a block, by name. */
+function columnsOf(g: RowBlock) {
   const c = g.columns;
   return {
     time: c[0] as NumberColumn, time_text: c[1] as StringColumn, did: c[2] as StringColumn, op: c[3] as StringColumn,
@@ -113,11 +116,11 @@ export class LakeRows {
   /** A minute (`YYYY-MM-DDTHH:MM`) whose times formatWall gives back as they are. */
   private plainMinute = '\u0000';
   private fileNo = 0;
-  /** Row groups' buffers, reused from one to the next. */
+  /** Blocks' buffers, reused from one to the next. */
   private readonly pool = new BufferPool();
 
   constructor(private readonly out: string, private readonly name: string, private readonly batch: number,
-    private readonly rowGroup = ROW_GROUP, private readonly fileRows = FILE_ROWS) {}
+    private readonly blockRows = BLOCK_ROWS, private readonly fileRows = FILE_ROWS, private readonly groupRows?: number) {}
 
   /** The segment whose lines come next, and how many of its lines come before them (a range that starts mid-segment). */
   segment(name: string, before = 0): void {
@@ -275,7 +278,7 @@ export class LakeRows {
     c.batch.put(this.batch);
     c.seg.put(this.seg, false);
     c.seq.put(this.seq);
-    this.last!.group.rows++;
+    this.last!.block.rows++;
     this.last!.rows++;
     this.rows++;
   }
@@ -307,7 +310,7 @@ export class LakeRows {
       if (o === undefined) this.outs.set(date, (o = this.open(date)));
       this.last = o;
       this.lastDay = day;
-      this.cols = columnsOf(o.group);
+      this.cols = columnsOf(o.block);
     }
     return this.cols!;
   }
@@ -317,18 +320,17 @@ export class LakeRows {
     mkdirSync(dir, { recursive: true });
     const rel = join(`date=${date}`, `${this.name}-${this.fileNo++}.parquet`);
     this.files.push(rel);
-    return { date, file: new ParquetFile(join(this.out, rel), LAKE_COLUMNS), group: new RowGroup(LAKE_COLUMNS, this.pool, this.rowGroup), rows: 0 };
+    const file = new ParquetFile(join(this.out, rel), LAKE_COLUMNS, { pool: this.pool, groupRows: this.groupRows });
+    return { date, file, block: file.block(this.blockRows), rows: 0 };
   }
 
-  /** Hands full row groups to their files (compressed off this thread; at most two in memory a file). */
+  /** Hands full blocks to their files (compressed off this thread; at most two in memory a file). */
   async drain(): Promise<void> {
     for (const o of [...this.outs.values()]) {
-      if (o.group.rows < this.rowGroup) continue;
-      const full = o.group;
-      // Its sizes first: the next group's buffers start at them.
+      if (o.block.rows < this.blockRows) continue;
+      const full = o.block;
+      // Its sizes first: the next block's buffers start at them.
       full.note();
-      o.group = new RowGroup(LAKE_COLUMNS, this.pool, this.rowGroup);
-      if (this.last === o) this.cols = columnsOf(o.group);
       if (o.rows >= this.fileRows) {
         // The file is full: closed, and the date goes on in a new one.
         this.outs.delete(o.date);
@@ -336,6 +338,8 @@ export class LakeRows {
         await o.file.add(full);
         await o.file.close();
       } else {
+        o.block = o.file.block(this.blockRows);
+        if (this.last === o) this.cols = columnsOf(o.block);
         await o.file.add(full);
       }
     }
@@ -344,7 +348,7 @@ export class LakeRows {
   /** Writes what is left and closes every file; returns the rows written and the files (relative to `out`). */
   async end(): Promise<{ rows: number; files: string[] }> {
     for (const o of this.outs.values()) {
-      await o.file.add(o.group);
+      await o.file.add(o.block);
       await o.file.close();
     }
     this.outs.clear();

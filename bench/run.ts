@@ -84,11 +84,14 @@ function bytesUnder(dir: string, name: RegExp): number {
   return n;
 }
 
+/** The lake writer's layout (row groups, pages): a history with a lake written by another is built again. 2, 3: session 7's row groups of blocks. */
+const LAKE_LAYOUT = 3;
+
 /** The history of `events` events: spooled by handle-stream and rolled up by periodic, once, kept in OUT. */
 function history(events: number, cap: () => string): string {
   // With its lake only when the lake cases run (it is opt-in): a name of its own, so that each kind is reused.
   const withLake = CASES.has('lake');
-  const dir = join(OUT, withLake ? `history-lake-${events}` : `history-${events}`);
+  const dir = join(OUT, withLake ? `history-lake${LAKE_LAYOUT}-${events}` : `history-${events}`);
   if (existsSync(join(dir, 'done'))) return dir;
   const d = fresh(`${dir}.part`);
   if (events > 0) {

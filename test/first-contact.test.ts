@@ -100,3 +100,17 @@ test('every runtime dependency is imported by bin/ or lib/', (t) => {
   }
   t.end();
 });
+
+test('the bundles keep the native modules out: DuckDB\'s bindings and zstd load from node_modules, DuckDB\'s API from its own bundle', (t) => {
+  const dir = join(ROOT, 'dist', 'bundle', 'bin');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    t.notOk(text.includes('duckdb.node') || text.includes('zstd.node'), `${f} holds no native module's loader`);
+    t.notOk(/["']@duckdb\/node-api["']/.test(text), `${f} does not load DuckDB's API from node_modules`);
+  }
+  t.ok(readFileSync(join(dir, 'duckdb-api.js'), 'utf8').includes('require("@duckdb/node-bindings")'), 'the API bundle requires the bindings by name');
+  for (const f of ['bsky-sql.js', 'periodic.js']) t.ok(readFileSync(join(dir, f), 'utf8').includes('import("./duckdb-api.js")'), `${f} imports the API bundle`);
+  t.ok(readFileSync(join(dir, 'lake-worker.js'), 'utf8').includes('import("@mongodb-js/zstd")'), 'the lake\'s writer imports zstd by name');
+  t.end();
+});

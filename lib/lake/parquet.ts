@@ -594,9 +594,10 @@ function makeColumn(spec: ColumnSpec, pool: BufferPool, key: string, rows: numbe
  * A block of rows as they fill: a page of each column (the wholeGroup
  * columns' values go on into their row group's one page). A row group is
  * one or more blocks (ParquetFile.block): a block is what the writer holds
- * uncompressed, a row group what readers skip or split work by (DuckDB
- * queried the lake about twice as fast with row groups of 131,072 rows as
- * with 8,192). Its buffers come from `pool` and go back once it is compressed.
+ * uncompressed, a row group what readers skip or split work by (DuckDB's
+ * likes-per-minute query over 10M events: 0.43 s with row groups of 8,192
+ * rows, 0.25 to 0.27 s with 32,768, docs/LAKE.md). Its buffers come from
+ * `pool` and go back once it is compressed.
  */
 export class RowBlock {
   readonly columns: AnyColumn[];
@@ -735,15 +736,20 @@ class OpenGroup {
   }
 }
 
-/** Rows per row group (DuckDB writes 122,880 by default): the blocks that fill one are written together. */
-export const GROUP_ROWS = 1 << 17;
+/**
+ * Rows per row group: the blocks that fill one are written together.
+ * DuckDB writes 122,880 by default, and 131,072 made the query over 10M
+ * events 5 to 10% faster still, but periodic's peak RSS on a 1M backlog
+ * went from 190 to 250-275 MB (target 200; docs/LAKE.md).
+ */
+export const GROUP_ROWS = 1 << 15;
 
 /**
  * One Parquet file, written front to back: `PAR1`, row groups as they
  * fill, then the footer at close(). Rows go into blocks (block()), each
  * compressed while the caller fills the next; a row group's compressed
- * pages wait in memory until it is full (about 15 MB for the lake's
- * 131,072 rows), then go to the file column by column, each column's
+ * pages wait in memory until it is full (about 4 MB for the lake's
+ * 32,768 rows), then go to the file column by column, each column's
  * dictionary page first. The file is only ever read once closed (lake.ts
  * publishes it by a rename).
  */

@@ -28,8 +28,13 @@ export const LAKE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'batch', type: 'int32', ...W }, { name: 'seg', type: 'dict', ...W }, { name: 'seq', type: 'int32', ...W },
 ];
 
-/** Rows per block (a page of each column): the writer holds at most two uncompressed (one filling, one being compressed); row groups are parquet.ts's GROUP_ROWS. */
-export const BLOCK_ROWS = 8192;
+/**
+ * Rows per block (a page of each column but the wholeGroup ones): the
+ * writer holds at most three uncompressed (one filling, two being
+ * compressed); row groups are parquet.ts's GROUP_ROWS. 4,096 rather than
+ * 8,192: periodic's peak RSS on a 1M backlog 190 MB against 214 MB.
+ */
+export const BLOCK_ROWS = 4096;
 
 /** Rows per file: past this, a batch's date goes on in a new file (a replay of a long backlog writes files of bounded size). */
 export const FILE_ROWS = 1 << 20;

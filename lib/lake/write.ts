@@ -14,8 +14,8 @@ export const RECORD_SQL = `CASE record_cut WHEN 1 THEN replace(record::VARCHAR, 
 /**
  * The options of every Parquet COPY of the lake (compaction): zstd level 1, as the lake's own writer (parquet.ts);
  * row groups as the writer's, or of 16 MB before compression when that comes first: DuckDB holds a row group whole
- * while it writes it, and at 131,072 rows periodic's peak RSS went from 110 to 172 MB (about 20,000 rows at 16 MB:
- * 124 MB). ROW_GROUP_SIZE_BYTES needs preserve_insertion_order off (lake.ts sets it for the COPY).
+ * while it writes it (at 131,072 rows periodic's peak RSS went from 110 to 172 MB; about 20,000 rows of lake events
+ * at 16 MB: 124 MB). ROW_GROUP_SIZE_BYTES needs preserve_insertion_order off (lake.ts sets it for the COPY).
  */
 export const PARQUET = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${GROUP_ROWS}, ROW_GROUP_SIZE_BYTES '16MB'`;
 

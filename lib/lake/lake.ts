@@ -155,9 +155,12 @@ export class LakeWriter {
       mkdirSync(join(dir, STAGING), { recursive: true });
       // The rows' order within a file means nothing (rebuild orders by batch, seg, seq): DuckDB may then bound row groups by bytes.
       await db.run('SET preserve_insertion_order = false');
-      await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
-        TO '${join(dir, from).replaceAll("'", "''")}' (${PARQUET})`);
-      await db.run('SET preserve_insertion_order = true');
+      try {
+        await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
+          TO '${join(dir, from).replaceAll("'", "''")}' (${PARQUET})`);
+      } finally {
+        await db.run('SET preserve_insertion_order = true');
+      }
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');

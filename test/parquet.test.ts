@@ -1,8 +1,9 @@
 import test from 'tape';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { openDuck } from '../lib/lake/duck.js';
-import { ParquetFile, rleHybrid, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
+import { loadZstd, ParquetFile, rleHybrid, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
 import { cutRecord, feedSegments, LakeRows } from '../lib/lake/rows.js';
 import { splitRanges } from '../lib/lake/write.js';
 import { tempDir } from './helpers.js';
@@ -232,6 +233,16 @@ test('parquet: a batch cut into 1 to 5 writer threads\' ranges writes each line 
     t.deepEqual(await read(out), want, `${n} threads: every event once, numbered by its line`);
   }
   cleanup();
+  t.end();
+});
+
+test('parquet: pages are compressed at the level asked (1): the zstd package\'s main export dropped it, and every page went out at level 3', async (t) => {
+  const compress = await loadZstd();
+  const native = createRequire(import.meta.url)('@mongodb-js/zstd/bindings.js') as { compress: (data: Buffer, level: number) => Promise<Buffer> };
+  const text = Buffer.from(Array.from({ length: 20_000 }, (_, i) => `{"did":"did:plc:${(i * 7919) % 1000}","rkey":"3l${i.toString(36)}","n":${i}}`).join('\n'));
+  const [ours, one, three] = await Promise.all([compress(text, 1), native.compress(text, 1), native.compress(text, 3)]);
+  t.notOk(one.equals(three), 'levels 1 and 3 give different bytes on this text');
+  t.ok(ours.equals(one), 'the writer\'s compress at level 1 gives level 1\'s bytes');
   t.end();
 });
 

@@ -41,14 +41,23 @@ export interface ColumnSpec {
 
 export type Compress = (data: Buffer, level: number) => Promise<Buffer>;
 
-/** zstd, loaded on first use (a native module, kept out of the bundles). */
+/**
+ * zstd, loaded on first use (a native module, kept out of the bundles). Its
+ * native compress, not the package's main export: that wrapper passes the
+ * data on and drops the level (@mongodb-js/zstd 1.2.2), so until session 8
+ * every page was compressed at zstd's default level 3, twice level 1's CPU
+ * and a little larger on the lake's pages (test/parquet.test.ts).
+ */
 let zstd: Promise<Compress> | undefined;
-function loadZstd(): Promise<Compress> {
-  zstd ??= import('@mongodb-js/zstd').then((m) => m.compress as Compress);
+export function loadZstd(): Promise<Compress> {
+  zstd ??= import('@mongodb-js/zstd/bindings.js').then((m) => m.compress as Compress);
   return zstd;
 }
 
-/** zstd level 1: DuckDB's default is 3; 1 gave smaller files here and costs less (docs/LAKE.md). */
+/**
+ * zstd level 1 (DuckDB's default is 3): on 25 MB of a refresh's pages half level 3's CPU (35 against 63 ms in
+ * libuv's pool), the files 0.3% larger (docs/LAKE.md, session 8).
+ */
 export const ZSTD_LEVEL = 1;
 
 /** Buffer's own encoders without write()'s argument checks (public since Node 0.x, untyped). */

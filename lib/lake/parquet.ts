@@ -55,8 +55,8 @@ export function loadZstd(): Promise<Compress> {
 }
 
 /**
- * zstd level 1 (DuckDB's default is 3): on 25 MB of a refresh's pages half level 3's CPU (35 against 63 ms in
- * libuv's pool), the files 0.3% larger (docs/LAKE.md, session 8).
+ * zstd level 1 (DuckDB's default is 3): half level 3's CPU (35 against 63 ms in libuv's pool on 25.6 MB of NDJSON
+ * text), the lake's files 0.3% larger (docs/LAKE.md, session 8).
  */
 export const ZSTD_LEVEL = 1;
 

@@ -13,7 +13,9 @@ const WIDE: ReadonlyArray<[number, number]> = [
 
 const ZERO = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
 const EMOJI = /\p{Emoji_Presentation}|\uFE0F/u;
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Made on first use (about 10 ms; most labels are ASCII and never need it).
+let segmenter: Intl.Segmenter | undefined;
+const graphemes = (): Intl.Segmenter => (segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' }));
 
 function isWide(cp: number): boolean {
   let lo = 0;
@@ -42,7 +44,7 @@ export function stringWidth(text: string): number {
   // ASCII fast path: most labels are plain words and times.
   if (/^[\x20-\x7e]*$/.test(text)) return text.length;
   let w = 0;
-  for (const { segment } of graphemes.segment(text)) w += clusterWidth(segment);
+  for (const { segment } of graphemes().segment(text)) w += clusterWidth(segment);
   return w;
 }
 
@@ -57,7 +59,7 @@ export function truncate(text: string, cells: number): string {
   if (cells <= 0) return '';
   let out = '';
   let w = 0;
-  for (const { segment } of graphemes.segment(text)) {
+  for (const { segment } of graphemes().segment(text)) {
     const cw = clusterWidth(segment);
     if (w + cw > cells - 1) break;
     out += segment;

@@ -64,7 +64,7 @@ test('parquet: the RLE / bit-packed hybrid decodes back to its values (runs, mix
   let cases = 0;
   for (const width of [1, 2, 3, 5, 8, 9, 15, 16]) {
     for (const n of [0, 1, 7, 8, 9, 63, 64, 65, 511, 512, 513, 3000]) {
-      const v = new Uint32Array(n);
+      const v = new Uint16Array(n);
       let i = 0;
       while (i < n) {
         // Runs of random length (some under 8, some over) of random values, or noise.

@@ -79,12 +79,12 @@ interface Encoded {
  * writer's time). One pool per writer (LakeRows); keys name a column's buffer.
  */
 export class BufferPool {
-  private readonly free = new Map<string, Array<Buffer | Uint8Array | Uint32Array>>();
+  private readonly free = new Map<string, Array<Buffer | Uint16Array>>();
 
   private readonly sizes = new Map<string, number>();
 
   /** A buffer handed back, else a new one (`make` is given the size the last full block needed, 0 at first). */
-  take<T extends Buffer | Uint8Array | Uint32Array>(key: string, make: (size: number) => T): T {
+  take<T extends Buffer | Uint16Array>(key: string, make: (size: number) => T): T {
     return (this.free.get(key)?.pop() as T | undefined) ?? make(this.sizes.get(key) ?? 0);
   }
 
@@ -93,7 +93,7 @@ export class BufferPool {
     if (size > (this.sizes.get(key) ?? 0)) this.sizes.set(key, size);
   }
 
-  give(key: string, buf: Buffer | Uint8Array | Uint32Array): void {
+  give(key: string, buf: Buffer | Uint16Array): void {
     const list = this.free.get(key);
     if (list === undefined) this.free.set(key, [buf]);
     else if (list.length < 3) list.push(buf);
@@ -186,15 +186,19 @@ class Bytes {
   }
 }
 
-/** Small unsigned integers (levels, dictionary indices), appended. */
-class Ints<A extends Uint8Array | Uint32Array = Uint32Array> {
+/**
+ * Small unsigned integers (levels up to 3, dictionary indices under DICT_MAX), appended. One array type for
+ * both: with levels in a Uint8Array and indices in a Uint32Array, rleHybrid, runAt and push saw two kinds of
+ * arrays, and V8 threw their optimised code away and compiled them again (rleHybrid five times a refresh).
+ */
+class Ints {
   n = 0;
 
-  constructor(public a: A) {}
+  constructor(public a: Uint16Array) {}
 
   push(v: number): void {
     if (this.n === this.a.length) {
-      const next = new (this.a.constructor as new (n: number) => A)(this.a.length * 2);
+      const next = new Uint16Array(this.a.length * 2);
       next.set(this.a);
       this.a = next;
     }
@@ -207,7 +211,7 @@ class Ints<A extends Uint8Array | Uint32Array = Uint32Array> {
  * runs of 8 or more equal values as RLE runs, the rest bit-packed in groups
  * of 8 (the last group padded with zeros).
  */
-export function rleHybrid(v: Uint8Array | Uint32Array, n: number, width: number): Buffer {
+export function rleHybrid(v: Uint16Array, n: number, width: number): Buffer {
   const out = new Bytes(Buffer.allocUnsafe(64 + ((n * (width + 1)) >> 3)));
   const valueBytes = (width + 7) >> 3;
   let i = 0;
@@ -252,7 +256,7 @@ function rleRun(out: Bytes, count: number, value: number, valueBytes: number): v
 }
 
 /** Whether 8 equal values start at i. */
-function runAt(v: Uint8Array | Uint32Array, i: number, n: number): boolean {
+function runAt(v: Uint16Array, i: number, n: number): boolean {
   if (i + 8 > n) return false;
   const x = v[i];
   for (let k = i + 1; k < i + 8; k++) if (v[k] !== x) return false;
@@ -274,7 +278,7 @@ function bitWidth(max: number): number {
 }
 
 /** Levels as a V1 page holds them: their byte length (4 bytes), then the hybrid encoding. */
-function levelsBlock(levels: Ints<Uint8Array>, max: number): Buffer {
+function levelsBlock(levels: Ints, max: number): Buffer {
   return lengthPrefixed(rleHybrid(levels.a, levels.n, bitWidth(max)));
 }
 
@@ -349,7 +353,7 @@ class StringValues {
     this.plain = new Bytes(pool.take(`${key}:v`, (n) => Buffer.allocUnsafe(Math.max(first, n))), PREFIX);
     if (dict !== undefined && !dict.full) {
       this.dict = dict;
-      this.indices = new Ints(pool.take(`${key}:i`, () => new Uint32Array(1 << 14)));
+      this.indices = new Ints(pool.take(`${key}:i`, () => new Uint16Array(1 << 14)));
     }
   }
 
@@ -412,8 +416,8 @@ class StringValues {
 /** One column's values of the block being filled: one page of its column chunk. */
 abstract class Column {
   /** Definition levels (0: null) and, for lists, repetition levels. */
-  readonly defs: Ints<Uint8Array>;
-  readonly reps: Ints<Uint8Array> | undefined;
+  readonly defs: Ints;
+  readonly reps: Ints | undefined;
   abstract readonly maxDef: number;
   /** While every level so far is the same (most columns, most blocks), only their number: `same` of `first`. */
   private same = 0;
@@ -421,8 +425,8 @@ abstract class Column {
   private mixed = false;
 
   constructor(readonly spec: ColumnSpec, protected readonly pool: BufferPool, protected readonly key: string, repeated = false) {
-    this.defs = new Ints(pool.take(`${key}:d`, () => new Uint8Array(1 << 15)));
-    this.reps = repeated ? new Ints(pool.take(`${key}:r`, () => new Uint8Array(1 << 15))) : undefined;
+    this.defs = new Ints(pool.take(`${key}:d`, () => new Uint16Array(1 << 15)));
+    this.reps = repeated ? new Ints(pool.take(`${key}:r`, () => new Uint16Array(1 << 15))) : undefined;
     // Lists' levels vary: kept one by one from the start.
     this.mixed = repeated;
   }

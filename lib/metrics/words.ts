@@ -96,12 +96,14 @@ const EXTEND_RE = /^[\p{M}\p{Cf}\p{Emoji_Modifier}]$/u;
 
 /** The class of one code point for wideTokens (see WIDE). */
 function wideClass(cp: number): number {
-  const ch = String.fromCodePoint(cp);
   if (cp < 0x80) return WB[cp];
   if (SPECIAL.has(cp) || (cp >= 0x2c2 && cp <= 0x2ff) || (cp >= 0xa708 && cp <= 0xa716)) return UNKNOWN;
   if (cp === 0x2018 || cp === 0x2019) return 5;
-  if (EXTEND_RE.test(ch)) return EXTEND;
+  // Before the patterns: Hangul syllables (letters, Lo) are 11,172 of the table's 18,500 characters (making the
+  // table, once a process: 8.0 -> 6.5 ms).
   if (cp >= 0xac00 && cp <= 0xd7a3) return HANGUL;
+  const ch = String.fromCodePoint(cp);
+  if (EXTEND_RE.test(ch)) return EXTEND;
   // Letters of alphabets whose words are split by UAX #29's rules alone (ICU uses dictionaries for Han, kana, Thai...),
   // unchanged by NFC: Latin-1, Latin Extended-A and B, Greek, Cyrillic, Hangul compatibility jamo (ㅋㅋ: letters to ICU, unlike syllables).
   const alphabet = (cp >= 0xc0 && cp <= 0x24f) || (cp >= 0x370 && cp <= 0x52f) || (cp >= 0x3131 && cp <= 0x318e);

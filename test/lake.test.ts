@@ -1,10 +1,11 @@
 import test from 'tape';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, ndjson, run, start, tempDir } from './helpers.js';
 import { boundaryLines, chunks, genLines, key, LAKE_KEY, lakeQuery, spooledKeys } from './lake-fixtures.js';
 import { tokens } from '../lib/metrics/words.js';
 import { RECORD_SQL } from '../lib/lake/write.js';
+import { LakeWriter } from '../lib/lake/lake.js';
 
 // Across midnight (two dates), with duplicates and bad lines, plus the boundary cases in the middle.
 const gen = genLines(4000, 21, ['--start', '2025-03-16T23:58:30.000000', '--rate', '20', '--dup-rate', '0.01', '--bad-rate', '0.003']);
@@ -40,7 +41,7 @@ test('lake: periodic writes every folded event into the lake once, by date, zstd
   t.equal(state.events, spooled.length, 'as many as periodic folded');
   const dates = readdirSync(join(dir, 'lake', 'events')).sort();
   t.deepEqual(dates, ['date=2025-03-16', 'date=2025-03-17'], 'Hive partitions by event date');
-  t.notOk(existsSync(join(dir, 'lake', '.staging')) && readdirSync(join(dir, 'lake', '.staging')).some((f) => f.endsWith('.parquet')), 'no staged file left');
+  t.notOk(existsSync(join(dir, 'lake', '.staging')), 'no staged file or empty staging folder left');
   const meta = await lakeQuery(join(dir, 'lake'), (files) => `SELECT DISTINCT compression FROM parquet_metadata('${join(dir, 'lake', 'events', '**', '*.parquet')}')`);
   t.deepEqual(meta.map((m) => m.compression), ['ZSTD'], 'zstd');
   cleanup();
@@ -108,6 +109,25 @@ test('lake: a file in the staging folder is never read as part of the lake', asy
   t.deepEqual(await lakeKeys(dir), before, 'the readers\' glob (lake/events/**) skips it');
   t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
   t.notOk(existsSync(join(dir, 'lake', '.staging')), 'and the next run deletes it');
+  cleanup();
+  t.end();
+});
+
+test('lake: tidy() after a commit removes the staging folder\'s empty folders, never a file', (t) => {
+  const { dir, cleanup } = tempDir();
+  const staging = join(dir, '.staging');
+  mkdirSync(join(staging, 'batch-3', 'out', 'date=2025-03-16'), { recursive: true });
+  mkdirSync(join(staging, 'batch-4', 'out', 'date=2025-03-17'), { recursive: true });
+  writeFileSync(join(staging, 'batch-4', 'out', 'date=2025-03-17', 'part.parquet'), 'x');
+  const lake = new LakeWriter({ dir });
+  lake.tidy();
+  t.notOk(existsSync(join(staging, 'batch-3')), 'a batch folder holding only empty folders goes');
+  t.ok(existsSync(join(staging, 'batch-4', 'out', 'date=2025-03-17', 'part.parquet')), 'a file stays, and the folders that lead to it');
+  rmSync(join(staging, 'batch-4'), { recursive: true });
+  lake.tidy();
+  t.notOk(existsSync(staging), 'an empty staging folder goes');
+  lake.tidy();
+  t.pass('no staging folder: nothing to do');
   cleanup();
   t.end();
 });

@@ -197,6 +197,18 @@ export class LakeWriter {
   }
 
   /**
+   * After a commit: the staging folder's empty folders go (a batch's
+   * `batch-N/out/date=...` once its files are published), and the staging
+   * folder itself when nothing else is in it. Only empty folders: a file
+   * still there is never deleted here (the next run's recover() drops what
+   * no saved journal names).
+   */
+  tidy(): void {
+    const staging = join(this.opts.dir, STAGING);
+    if (existsSync(staging)) removeEmptyDirs(staging);
+  }
+
+  /**
    * DuckDB's settings for compaction and rebuild. One thread: its Parquet
    * COPY took twice the CPU on two (measured, docs/LAKE.md), and a run's fold has the other core.
    */
@@ -230,4 +242,14 @@ export function locate(spool: string, name: string): string | undefined {
     if (existsSync(p)) return p;
   }
   return undefined;
+}
+
+/** Removes `dir` and the folders under it that hold no file, deepest first; returns whether `dir` went. */
+function removeEmptyDirs(dir: string): boolean {
+  let empty = true;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !removeEmptyDirs(join(dir, e.name))) empty = false;
+  }
+  if (empty) rmdirSync(dir);
+  return empty;
 }

@@ -160,6 +160,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
         check('lake-save');
         writeState(statePath, { ...next, lake: written });
         lake.commit(written);
+        lake.tidy();
       }
       // Segments still waiting for the lake (disk under the floor) stay in the archive whatever --archive-days says.
       keep = new Set(written.behind ?? []);

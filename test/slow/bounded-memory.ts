@@ -60,11 +60,11 @@ measure('periodic with a FIFO named like a segment: refused at once', 'TIME peri
 sh('rm spool/seg-20250101T000000000Z-1-000001.ndjson');
 // The same segments twice: periodic's own memory (issue 12's 150 MB), then with the lake it writes by default (issue 13's target: under 200 MB).
 sh('cp -al spool spool-lake');
+const lakeRun = 'TIME periodic -q --spool spool-lake --state state-lake --metrics metrics-lake --archive-days 0 --lake lake';
 measure('periodic folding the spool above, --no-lake', 'TIME periodic -q --spool spool --state state --metrics metrics --archive-days 0 --no-lake', { code: 0 });
-measure('periodic folding the same segments with its lake', 'TIME periodic -q --spool spool-lake --state state-lake --metrics metrics-lake --archive-days 0 --lake lake-first', { code: 0 }, LAKE_LIMIT_MB);
+measure('periodic folding the same segments with its lake', lakeRun, { code: 0 }, LAKE_LIMIT_MB);
 // A rogue event that got past the time policy (written into a segment by hand): no fill across years, state not poisoned.
 // On the lake's side: the 2099 event closes the 1.2M events' date, so these runs compact it (DuckDB in process).
-const lakeRun = 'TIME periodic -q --spool spool-lake --state state-lake --metrics metrics-lake --archive-days 0 --lake lake-first';
 sh(`head -n 1 capture.ndjson | bsky-parse -q | sed -E 's/"time":"[0-9]{4}/"time":"2099/' > spool-lake/seg-20990101T000000000Z-rogue-000001.ndjson`);
 sh('bsky-gen -q --events 60000 --seed 42 --start 2025-03-16T12:30:00 | handle-stream -q --spool spool-lake');
 measure('periodic with an event stamped 2099 in a segment, and 60,000 more', lakeRun, { code: 0 });

@@ -169,6 +169,48 @@ test('parquet: DuckDB reads back every value written, in every column type (null
   t.end();
 });
 
+test('parquet: pages kept between compression and their row group\'s write (chunks reused from group to group, pages over a chunk) read back as written over twelve row groups', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const r = rng(5);
+  // 64 letters: about 6 bits a character, so pages compress little; blocks 0 and 1 make pages of more than a chunk (1 MB) compressed.
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const text = (n: number): string => Array.from({ length: n }, () => abc[Math.floor(r() * 64)]).join('');
+  const specs: ColumnSpec[] = [{ name: 's', type: 'string' }, { name: 'i', type: 'int32' }, { name: 'd', type: 'dict' }];
+  const file = new ParquetFile(join(dir, 'x.parquet'), specs, { groupRows: 8192 });
+  const want: string[] = [];
+  let block = file.block(4096);
+  for (let b = 0; b < 24; b++) {
+    const [s, i, d] = block.columns as [StringColumn, NumberColumn, StringColumn];
+    for (let k = 0; k < 4096; k++) {
+      const v = text(b < 2 ? 400 : 10 + Math.floor(r() * 200));
+      s.put(v);
+      i.put(want.length);
+      d.put(`k${b % 3}`, true);
+      want.push(v);
+      block.rows++;
+    }
+    const next = b < 23 ? file.block(4096) : undefined;
+    await file.add(block);
+    if (next) block = next;
+  }
+  t.equal(await file.close(), want.length, 'rows counted');
+  const { db, close } = await openDuck();
+  try {
+    const meta = (await db.runAndReadAll(`SELECT max(total_compressed_size)::INTEGER AS big, count(DISTINCT row_group_id)::INTEGER AS groups FROM parquet_metadata('${join(dir, 'x.parquet')}') WHERE path_in_schema = 's'`)).getRowObjectsJson()[0];
+    t.equal(meta.groups, 12, 'twelve row groups');
+    t.ok(Number(meta.big) > 2 << 20, `the first group's pages are over a chunk each (${meta.big} bytes for two)`);
+    const got = (await db.runAndReadAll(`SELECT s, i, d FROM '${join(dir, 'x.parquet')}'`)).getRowObjectsJson();
+    let differ = 0;
+    for (let k = 0; k < want.length; k++) if (got[k]?.s !== want[k] || got[k]?.i !== k || got[k]?.d !== `k${Math.floor(k / 4096) % 3}`) differ++;
+    t.equal(got.length, want.length, 'as many rows');
+    t.equal(differ, 0, 'every value as written, in order');
+  } finally {
+    close();
+    cleanup();
+  }
+  t.end();
+});
+
 test('parquet: record_cut leaves the subject out only where putting it back gives the record byte for byte', (t) => {
   const put = (cut: number, rec: string, subject: string): string =>
     cut === 1 ? rec.replaceAll('"uri":""', `"uri":"${subject}"`) : cut === 2 ? rec.replaceAll('"subject":""', `"subject":"${subject}"`) : rec;

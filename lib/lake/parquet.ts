@@ -93,10 +93,53 @@ export class BufferPool {
     if (size > (this.sizes.get(key) ?? 0)) this.sizes.set(key, size);
   }
 
-  give(key: string, buf: Buffer | Uint16Array): void {
+  /** Keeps `buf` for the next take() of `key`, up to `keep` of them. */
+  give(key: string, buf: Buffer | Uint16Array, keep = 3): void {
     const list = this.free.get(key);
     if (list === undefined) this.free.set(key, [buf]);
-    else if (list.length < 3) list.push(buf);
+    else if (list.length < keep) list.push(buf);
+  }
+}
+
+/** Bytes of a PageStore's chunks, and how many a writer keeps for the next row groups (two groups' worth of the lake's pages). */
+const STORE_CHUNK = 1 << 20;
+const STORE_KEEP = 16;
+
+/**
+ * A row group's compressed pages, copied out of the buffers zstd returns
+ * into chunks of STORE_CHUNK bytes that go back to the pool once the group
+ * is written. zstd's buffers are native memory that only V8's collection of
+ * their JavaScript object frees: kept for a whole row group they outlived
+ * the young generation and waited for a full collection, about 40 MB of
+ * them at the peak of a 1M backlog (heaptrack, docs/LAKE.md session 10);
+ * copied at once they die young.
+ */
+class PageStore {
+  private readonly chunks: Buffer[] = [];
+  private used = 0;
+
+  constructor(private readonly pool: BufferPool) {}
+
+  /** A copy of `body` in the store (a view of one of its chunks). */
+  keep(body: Buffer): Buffer {
+    const n = body.length;
+    if (n > STORE_CHUNK) return Buffer.from(body);
+    let last = this.chunks[this.chunks.length - 1];
+    if (last === undefined || this.used + n > last.length) {
+      last = this.pool.take('packed', () => Buffer.allocUnsafeSlow(STORE_CHUNK));
+      this.chunks.push(last);
+      this.used = 0;
+    }
+    body.copy(last, this.used);
+    this.used += n;
+    return last.subarray(this.used - n, this.used);
+  }
+
+  /** The group is written: its chunks go back to the pool (no page of it is read again). */
+  release(): void {
+    for (const c of this.chunks) this.pool.give('packed', c, STORE_KEEP);
+    this.chunks.length = 0;
+    this.used = 0;
   }
 }
 
@@ -738,7 +781,11 @@ class OpenGroup {
   /** The wholeGroup columns, filled by every block of the group, by column. */
   readonly whole: ReadonlyArray<AnyColumn | undefined>;
 
+  /** The blocks' compressed pages until the group is written. */
+  readonly store: PageStore;
+
   constructor(specs: readonly ColumnSpec[], readonly dicts: ReadonlyArray<Dictionary | undefined>, pool: BufferPool, rows: number) {
+    this.store = new PageStore(pool);
     this.chunks = specs.map(() => new ChunkPages());
     this.whole = specs.map((s, i) => (s.wholeGroup ? makeColumn(s, pool, String(i), rows, dicts[i]) : undefined));
   }
@@ -831,7 +878,7 @@ export class ParquetFile {
     this.inFlight++;
     this.queue = this.queue.then(async () => {
       const done = await pages;
-      for (let i = 0; i < done.length; i++) if (done[i]) g.chunks[i].take(done[i]!);
+      for (let i = 0; i < done.length; i++) if (done[i]) g.chunks[i].take({ ...done[i]!, body: g.store.keep(done[i]!.body) });
       g.added++;
       g.rows += b.rows;
       b.release();
@@ -856,6 +903,7 @@ export class ParquetFile {
     if (g.rows === 0) {
       for (const d of g.dicts) d?.release();
       for (const c of g.whole) c?.release();
+      g.store.release();
       return;
     }
     const compress = await loadZstd();
@@ -906,6 +954,7 @@ export class ParquetFile {
       columns.push([[2, i64(first)], [3, struct(meta)]]);
     }
     for (const d of g.dicts) d?.release();
+    g.store.release();
     this.groups.push([[1, list('struct', columns)], [2, i64(total)], [3, i64(g.rows)], [5, i64(start)], [6, i64(this.offset - start)]]);
     this.rows += g.rows;
   }

@@ -7,7 +7,7 @@ import { toCsv } from '../csv/csv-lines.js';
 import type { Metric, Params } from '../metrics/metric.js';
 import { archiveDays, archiveSegment, listSegments, refuseOther, segmentStartUs } from '../spool/segments.js';
 import { foldSegment } from './fold-segment.js';
-import { loadMetrics, readState, writeState } from './state-file.js';
+import { loadMetrics, openState, writeState } from './state-file.js';
 import type { LineRef } from '../input/split-lines.js';
 import { Rejects } from '../cli/rejects.js';
 import { lockProcess } from '../lock/process-lock.js';
@@ -97,7 +97,9 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
   try {
     removeLeftovers(opts.metricsDir, opts.stateDir);
     const statePath = join(opts.stateDir, 'periodic.json');
-    const saved = readState(statePath);
+    // The bookkeeping first: the lake's batch starts before the metrics' states are parsed (most of the file).
+    const file = openState(statePath);
+    const saved = file.head;
     // Lake hook 1: finish the lake commit a killed run left (idempotent), drop uncommitted staging.
     const lake = opts.lake ? new LakeWriter(opts.lake) : undefined;
     lakeCleanup = async () => lake?.close();
@@ -111,7 +113,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
     if (rebuilt && rebuilt.events < saved.events) {
       lake!.opts.warn?.(`rebuilt from what the lake holds: ${rebuilt.events} events of the ${saved.events} folded so far (older dates were pruned, --lake-days)`);
     }
-    const states = rebuilt?.states ?? loadMetrics(saved, opts.metrics, opts.params);
+    const states = rebuilt?.states ?? loadMetrics({ metrics: file.metrics() }, opts.metrics, opts.params);
     const rejects = new Rejects('periodic', { quiet: opts.quiet, rejects: join(opts.stateDir, 'rejects.ndjson') }, true);
     const reject = (ref: LineRef, reason: string, raw: string | Buffer | null): void => rejects.reject(ref, reason, raw);
     let events = 0;

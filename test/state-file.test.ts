@@ -1,0 +1,85 @@
+import test from 'tape';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../lib/metrics/metric.js';
+import { openState, readState, writeState, type PeriodicState } from '../lib/periodic/state-file.js';
+import { tempDir } from './helpers.js';
+
+/** A state whose strings hold what the split looks for (escaped in JSON: not a key), and a lake journal. */
+function sample(): PeriodicState {
+  return {
+    version: 1,
+    folded: ['seg-20250316T120000000Z-0-000001.ndjson'],
+    segments: 3,
+    events: 1200,
+    rejected: 2,
+    rejectedBy: { 'x,"metrics":{"a":1}': 1, 'bad json': 1 },
+    newest: '2025-03-16T12:00:59.000000',
+    metrics: { 'top-langs': { metric: 'top-langs', version: 1, params: {}, data: { counts: [['en', 3]], note: ',"metrics":' } } as never },
+    lake: { batches: 2, publish: [{ from: '.staging/batch-1/out/x.parquet', to: 'events/x.parquet' }], remove: [], behind: ['seg-1'] } as never,
+  };
+}
+
+test('state file: written with the metrics last, read in two steps (the bookkeeping, then the metrics when asked) to what was written', (t) => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'periodic.json');
+    const state = sample();
+    writeState(path, state);
+    const text = readFileSync(path, 'utf8');
+    t.ok(text.indexOf('"metrics":') > text.indexOf('"lake":'), 'metrics come after the lake journal in the file');
+    const file = openState(path);
+    const { metrics, ...head } = state;
+    t.deepEqual(file.head, head, 'the bookkeeping, lake journal included, without the marker');
+    t.deepEqual(file.metrics(), metrics, 'the metrics, when asked');
+    t.equal(file.metrics(), file.metrics(), 'parsed once');
+    t.deepEqual(readState(path), state, 'readState: the whole state');
+  } finally {
+    cleanup();
+  }
+  t.end();
+});
+
+test('state file: a file of an older version (the lake journal after the metrics, no marker) is read whole, its journal kept', (t) => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'periodic.json');
+    const state = sample();
+    // The key order of session 9's periodic: metrics, then lake.
+    const { lake, ...rest } = state;
+    writeFileSync(path, JSON.stringify({ ...rest, lake }) + '\n');
+    const file = openState(path);
+    t.deepEqual(file.head.lake, lake, 'the lake journal, which follows the metrics');
+    t.deepEqual(file.metrics(), state.metrics, 'the metrics');
+    // By hand, pretty-printed, without the marker.
+    writeFileSync(path, JSON.stringify(state, null, 2));
+    t.deepEqual(readState(path), state, 'a pretty-printed file');
+  } finally {
+    cleanup();
+  }
+  t.end();
+});
+
+test('state file: damage is a StateError naming the file: in the bookkeeping at once, in the metrics when they are asked for', (t) => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'periodic.json');
+    writeState(path, sample());
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace('"counts":', '"counts:'));
+    const file = openState(path);
+    t.deepEqual(file.head.folded, sample().folded, 'damage inside the metrics: the bookkeeping still reads');
+    t.throws(() => file.metrics(), (err: unknown) => err instanceof StateError && err.message.startsWith(`${path}: not valid JSON`), 'the metrics: not valid JSON, naming the file');
+    writeFileSync(path, text.slice(0, text.length - 40));
+    t.throws(() => openState(path), (err: unknown) => err instanceof StateError && err.message.startsWith(`${path}: not valid JSON`), 'a file cut short (its end is not the object\'s): at once');
+    writeFileSync(path, text.slice(0, 30));
+    t.throws(() => openState(path), (err: unknown) => err instanceof StateError && err.message.includes(path), 'cut short in the bookkeeping: at once');
+    writeFileSync(path, JSON.stringify({ version: 2, folded: [], metricsLast: true, metrics: {} }));
+    t.throws(() => openState(path), /not a periodic state file \(version 2\)/, 'another version');
+    writeFileSync(path, '{"version":1,"folded":[],"metricsLast":true,"metrics":7}');
+    t.throws(() => openState(path).metrics(), /not a periodic state file \(metrics\)/, 'metrics that are not an object');
+  } finally {
+    cleanup();
+  }
+  t.end();
+});

@@ -129,9 +129,10 @@ const STORE_KEEP = 16;
  * into chunks of STORE_CHUNK bytes that go back to the pool once the group
  * is written. zstd's buffers are native memory that only V8's collection of
  * their JavaScript object frees: kept for a whole row group they outlived
- * the young generation and waited for a full collection, about 40 MB of
- * them at the peak of a 1M backlog (heaptrack, docs/LAKE.md session 10);
- * copied at once they die young.
+ * the young generation and waited for a full collection (heaptrack: 50 MB
+ * of zstd's memory live at the peak of a 1M backlog, nearly all of it
+ * pages; 11 MB since: docs/LAKE.md, Session 10); copied at once they die
+ * young.
  */
 class PageStore {
   private readonly chunks: Buffer[] = [];

@@ -2,8 +2,14 @@ import test from 'tape';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../lib/metrics/metric.js';
-import { openState, readState, writeState, type PeriodicState } from '../lib/periodic/state-file.js';
+import { openState, writeState, type PeriodicState } from '../lib/periodic/state-file.js';
 import { tempDir } from './helpers.js';
+
+/** The whole state, both steps read. */
+function readState(path: string): PeriodicState {
+  const file = openState(path);
+  return { ...file.head, metrics: file.metrics() };
+}
 
 /** A state whose strings hold what the split looks for (escaped in JSON: not a key), and a lake journal. */
 function sample(): PeriodicState {

@@ -140,10 +140,10 @@ class PageStore {
 
   constructor(private readonly pool: BufferPool) {}
 
-  /** A copy of `body` in the store (a view of one of its chunks). */
+  /** A copy of `body` in the store (a view of one of its chunks); a body larger than a chunk (rare) is kept as it is. */
   keep(body: Buffer): Buffer {
     const n = body.length;
-    if (n > STORE_CHUNK) return Buffer.from(body);
+    if (n > STORE_CHUNK) return body;
     let last = this.chunks[this.chunks.length - 1];
     if (last === undefined || this.used + n > last.length) {
       last = this.pool.take('packed', () => Buffer.allocUnsafeSlow(STORE_CHUNK));

@@ -96,12 +96,6 @@ export function openState(path: string): StateFile {
   };
 }
 
-/** Reads the whole state file, or the empty state when there is none yet. */
-export function readState(path: string): PeriodicState {
-  const file = openState(path);
-  return { ...file.head, metrics: file.metrics() };
-}
-
 /** Replaces the state file atomically (temporary file, every byte checked, fsync, rename, fsync of the folder). */
 export function writeState(path: string, state: PeriodicState): void {
   // The metrics' states last, for openState to read the rest first.

@@ -1,6 +1,6 @@
 import test from 'tape';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkSplitter, LineSplitter, splitRegion } from '../lib/input/split-lines.js';
 import { parseRegion, identityOf, type RegionResult } from '../lib/events/parse-region.js';
@@ -199,6 +199,59 @@ test('bsky-parse --strict on worker threads writes every event before the bad li
     const events = ndjson(r.stdout);
     t.equal(events.length, 20_000, `--threads ${threads}: the 20,000 events before the bad line`);
     t.equal(events[events.length - 1].rkey, 'k19999');
+  }
+  t.end();
+});
+
+test('bsky-parse --strict: the events before the bad line reach a reader that lags (a pipe full when the run stops)', async (t) => {
+  // Output goes to a FIFO (a pipe of 64 KB) that the test reads only once the run has reported its stop. A duplicate
+  // cuts the output before the bad line in two writes: about 60 KB, which the pipe takes, then about 10 KB, which it
+  // cannot: that write is still pending when the bad line stops the run, and exiting then would lose it.
+  const size = Buffer.byteLength(run('bsky-parse', ['-q'], like('k0') + '\n').stdout);
+  const a = Math.floor(60_000 / size);
+  const b = Math.floor(10_000 / size);
+  const good = Array.from({ length: a + b + 10 }, (_, i) => like(`k${i}`));
+  const lines = [...good.slice(0, a), good[a - 1], ...good.slice(a, a + b), '{"bad', ...good.slice(a + b)];
+  const { dir, cleanup } = tempDir();
+  try {
+    const input = join(dir, 'in.ndjson');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const threads of ['0', '2']) {
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writer = openSync(fifo, 'w');
+      const p = spawn(join(ROOT, 'bin', 'bsky-parse'), ['--strict', '--threads', threads, input], { stdio: ['ignore', writer, 'pipe'] });
+      closeSync(writer);
+      let stderr = '';
+      p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = exited(p);
+      for (let i = 0; i < 600 && !stderr.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      t.equal(stderr, `bsky-parse: ${input}:${a + b + 2}: invalid JSON: Unterminated string in JSON at position 5 (--strict)\n`);
+      // Now read everything, up to the end of the pipe (the run has exited).
+      const chunks: Buffer[] = [];
+      const buf = Buffer.alloc(1 << 16);
+      for (let i = 0; i < 6000; i++) {
+        let n: number;
+        try {
+          n = readSync(reader, buf);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
+        if (n === 0) break;
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+      }
+      closeSync(reader);
+      t.equal(await code, 1, `--threads ${threads}: exit 1`);
+      const out = Buffer.concat(chunks).toString();
+      const last = out.slice(out.lastIndexOf('\n', out.length - 2) + 1);
+      t.equal(out.split('\n').length - 1, a + b, `--threads ${threads}: every event before the bad line (the duplicate dropped)`);
+      t.equal(last, run('bsky-parse', ['-q'], like(`k${a + b - 1}`) + '\n').stdout, 'the last one, whole');
+    }
+  } finally {
+    cleanup();
   }
   t.end();
 });

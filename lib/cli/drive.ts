@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DiskFull } from '../io/disk-full.js';
 import { IoError, describeError, isSystemError } from '../io/io-error.js';
 import { isBlank, LineSplitter, type LineRef } from '../input/split-lines.js';
-import { exitOnBrokenPipe, fail, quietOnBrokenPipe } from './exit.js';
+import { exitOnBrokenPipe, fail, failFlushed, quietOnBrokenPipe } from './exit.js';
 import { InputError, readInput } from './input.js';
 import { Rejects, StrictStop } from './rejects.js';
 import type { CommonOptions, ToolSpec } from './spec.js';
@@ -139,20 +139,36 @@ export async function drive(
   output.once('error', (err) => {
     outputError = err;
   });
+  // A --strict stop or an input error ends the output as the end of the input would: what
+  // was written before it goes out whole (failFlushed), never cut by pipeline() destroying stdout.
+  const stop: { err?: StrictStop | InputError | IoError } = {};
+  async function* guarded(): AsyncGenerator<string | Buffer> {
+    try {
+      yield* produce(rejects, progress);
+    } catch (err) {
+      if (!(err instanceof StrictStop || err instanceof InputError || err instanceof IoError)) throw err;
+      stop.err = err;
+    }
+  }
   try {
     // Never end our stdout: when it is a socket shared with the parent (a Node or
     // Python caller), ending it shuts the socket down for every later writer too.
     progress = run.progress ? startProgress(spec.name, opts.quiet, inputBytes(opts.files), lines) : undefined;
-    await pipeline(() => produce(rejects, progress), output, { end: output !== process.stdout });
-    await rejects.drained();
-    run.commit?.();
+    await pipeline(guarded, output, { end: output !== process.stdout });
+    if (stop.err === undefined) {
+      await rejects.drained();
+      run.commit?.();
+    }
   } catch (err) {
     rejects.close();
-    if (err instanceof StrictStop) fail(spec.name, err.message.slice(spec.name.length + 2) + ' (--strict)');
     exitOnBrokenPipe(err);
-    if (err instanceof InputError || err instanceof IoError) fail(spec.name, err.message);
     if (err === outputError && isSystemError(err)) fail(spec.name, `${run.outputName ?? 'stdout'}: ${describeError(err)}`);
     throw err;
+  }
+  if (stop.err !== undefined) {
+    rejects.close();
+    const err = stop.err;
+    await failFlushed(spec.name, err instanceof StrictStop ? err.message.slice(spec.name.length + 2) + ' (--strict)' : err.message, output);
   }
   rejects.close();
   progress?.end();

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { IoError, describeError, errorLine, isSystemError } from '../io/io-error.js';
 import { InputError } from './input.js';
 import { oneLine } from './rejects.js';
@@ -27,7 +28,27 @@ export function fail(tool: string, message: string): never {
 export function exitOnBrokenPipe(err: unknown, before?: () => void): void {
   if ((err as NodeJS.ErrnoException | null | undefined)?.code !== 'EPIPE') return;
   before?.();
-  process.exit(EXIT_OK);
+  // A failure already reported (failFlushed, waiting for its output) keeps its exit status.
+  process.exit(failing ? EXIT_FAILURE : EXIT_OK);
+}
+
+/** Set once failFlushed has printed its line: a reader that goes away meanwhile changes no exit status. */
+let failing = false;
+
+/**
+ * fail() for a run that has written output: the line at once, then exit 1
+ * once what was written to `output` is out. process.exit drops a pipe's
+ * pending writes, so exiting at once could lose what was written just before
+ * the failure (under --strict, the last events before the bad line, when the
+ * reader lagged). Waits as long as the reader does, as a run that ends well
+ * does.
+ */
+export async function failFlushed(tool: string, message: string, output: NodeJS.WritableStream): Promise<never> {
+  process.stderr.write(`${tool}: ${oneLine(message, 400)}\n`);
+  failing = true;
+  const out = output as Partial<Writable>;
+  while ((out.writableLength ?? 0) > 0 && !out.destroyed) await new Promise((resolve) => setTimeout(resolve, 5));
+  process.exit(EXIT_FAILURE);
 }
 
 let quietInstalled = false;

@@ -5,6 +5,7 @@ import { StateError } from '../lib/metrics/metric.js';
 import { parseParams } from '../lib/metrics/registry.js';
 import type { FlatRow } from '../lib/rows/flatten.js';
 import { formatWall } from '../lib/time.js';
+import { random } from './reference/gen.js';
 
 const T0 = Date.UTC(2025, 2, 16, 13, 0, 0) * 1000;
 const like = (did: string, us: number, op = 'create'): FlatRow => ({ time: formatWall(us), kind: 'like', op, did });
@@ -108,5 +109,57 @@ test('fast-likers: a state carries its parameters; loading it with others is an 
   t.throws(() => fastLikers.load({ ...saved, version: 9 }, params), /version 9/);
   t.throws(() => fastLikers.load({ ...saved, metric: 'top-words' }, params), /for metric 'top-words'/);
   t.throws(() => fastLikers.load({ ...saved, data: { late: 'x' } }, params), /malformed/);
+  t.end();
+});
+
+/** A saved state with its users sorted (the order they come in is the Map's, which depends on when sweeps ran). */
+function canonical(state: ReturnType<typeof run>['state']): unknown {
+  const { users, counts, ago, best, ...rest } = JSON.parse(JSON.stringify(fastLikers.save(state))).data;
+  let k = 0;
+  const active = (users as string[]).map((u, i) => [u, ago.slice(k, (k += counts[i]))]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return { ...rest, active, best: [...best].sort((a, b) => (a[0] < b[0] ? -1 : 1)) };
+}
+
+test('fast-likers: a run cut anywhere, its state saved in columns or in the older pairs and loaded, folds on as one run', (t) => {
+  // Likes of 300 users over 10 minutes, some late, some out of order within the lateness; cut at several points.
+  const rows: FlatRow[] = [];
+  const rnd = random(7);
+  let now = T0;
+  for (let i = 0; i < 20_000; i++) {
+    now += Math.floor(rnd() * 30_000);
+    const jitter = rnd() < 0.1 ? Math.floor(rnd() * 90e6) : 0;
+    rows.push(like(`did:plc:u${Math.floor(rnd() * rnd() * 300)}`, now - jitter));
+  }
+  const whole = run(rows);
+  t.ok(whole.rows.length >= 3 && whole.late > 0, `the data has fast likers (${whole.rows.length}) and late likes (${whole.late})`);
+  const params = parseParams({});
+  for (const cut of [1, 5_000, 12_345, 19_999]) {
+    const first = run(rows.slice(0, cut)).state;
+    const saved = JSON.parse(JSON.stringify(fastLikers.save(first)));
+    t.ok(Array.isArray(saved.data.users) && saved.data.active === undefined, 'saved in columns');
+    // The same state in the layout before columns: [user, [times]] pairs.
+    const older = structuredClone(saved);
+    const { users, counts, ago, ...rest } = older.data;
+    let k = 0;
+    older.data = { ...rest, active: users.map((u: string, i: number) => [u, Array.from({ length: counts[i] }, () => rest.watermark - ago[k++])]) };
+    for (const [layout, state] of [['columns', saved], ['pairs', older]] as const) {
+      const s = fastLikers.load(state, params);
+      const fold = new Fold(new Map([[fastLikers, s]]), { strict: true });
+      for (const r of rows.slice(cut)) fold.add(r);
+      t.deepEqual(fastLikers.result(s), whole.rows, `cut at ${cut}, ${layout}: the same fast likers`);
+      t.equal(s.late, whole.late, `cut at ${cut}, ${layout}: the same late count`);
+      t.deepEqual(canonical(s), canonical(whole.state), `cut at ${cut}, ${layout}: the same state after (users in any order)`);
+    }
+  }
+  // Columns that do not add up are refused, naming the metric.
+  const saved = JSON.parse(JSON.stringify(fastLikers.save(run(rows.slice(0, 5_000)).state)));
+  const bad = (data: object): unknown => fastLikers.load({ ...saved, data: { ...saved.data, ...data } }, params);
+  t.ok(saved.data.users.length > 1, 'several active users');
+  t.throws(() => bad({ counts: saved.data.counts.slice(1) }), /fast-likers: malformed state: active users and their counts differ/);
+  t.throws(() => bad({ ago: saved.data.ago.slice(1) }), /fast-likers: malformed state: bad active user/);
+  t.throws(() => bad({ ago: [...saved.data.ago, 5] }), /fast-likers: malformed state: more like times than counted/);
+  t.throws(() => bad({ ago: saved.data.ago.map(() => 'x') }), /fast-likers: malformed state: bad like time/);
+  t.throws(() => bad({ watermark: null }), /fast-likers: malformed state: active users without a watermark/);
+  t.throws(() => bad({ users: undefined }), /fast-likers: malformed state: no active users/);
   t.end();
 });

@@ -21,7 +21,11 @@ function sample(): PeriodicState {
     rejected: 2,
     rejectedBy: { 'x,"metrics":{"a":1}': 1, 'bad json': 1 },
     newest: '2025-03-16T12:00:59.000000',
-    metrics: { 'top-langs': { metric: 'top-langs', version: 1, params: {}, data: { counts: [['en', 3]], note: ',"metrics":' } } as never },
+    metrics: {
+      'top-langs': { metric: 'top-langs', version: 1, params: {}, data: { counts: [['en', 3]], note: ',"metrics":' } } as never,
+      // Words beyond ASCII: the file holds them as \u escapes, and reads them back as they were.
+      'top-words': { metric: 'top-words', version: 1, params: {}, data: { counts: [['日本語', 2], ['café', 1], ['😀', 1], ['\u2028', 1], ['\u007f', 1]] } } as never,
+    },
     lake: { batches: 2, publish: [{ from: '.staging/batch-1/out/x.parquet', to: 'events/x.parquet' }], remove: [], behind: ['seg-1'] } as never,
   };
 }
@@ -34,6 +38,8 @@ test('state file: written with the metrics last, read in two steps (the bookkeep
     writeState(path, state);
     const text = readFileSync(path, 'utf8');
     t.ok(text.indexOf('"metrics":') > text.indexOf('"lake":'), 'metrics come after the lake journal in the file');
+    t.ok([...readFileSync(path)].every((b) => b < 128), 'the file is ASCII');
+    t.ok(text.includes('"\\u65e5\\u672c\\u8a9e"') && text.includes('"\\ud83d\\ude00"'), 'other characters as JSON escapes');
     const file = openState(path);
     const { metrics, ...head } = state;
     t.deepEqual(file.head, head, 'the bookkeeping, lake journal included, without the marker');

@@ -96,12 +96,22 @@ export function openState(path: string): StateFile {
   };
 }
 
-/** Replaces the state file atomically (temporary file, every byte checked, fsync, rename, fsync of the folder). */
+/**
+ * Replaces the state file atomically (temporary file, every byte checked,
+ * fsync, rename, fsync of the folder). The file is ASCII: other characters
+ * (top-words' words) are written as JSON's \u escapes, since a few hundred
+ * bytes of them made the whole 2.3 MB decode as two-byte text (17 to 20 ms
+ * to decode against 7 for ASCII, and a slower parse).
+ */
 export function writeState(path: string, state: PeriodicState): void {
   // The metrics' states last, for openState to read the rest first.
   const { metrics, ...head } = state;
-  writeFileAtomicSync(path, JSON.stringify({ ...head, [LAST]: true, metrics }) + '\n');
+  const json = JSON.stringify({ ...head, [LAST]: true, metrics });
+  writeFileAtomicSync(path, json.replace(NOT_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n');
 }
+
+/** A UTF-16 unit that is not ASCII (a character beyond U+FFFF is two of them, escaped one by one as JSON does). */
+const NOT_ASCII = /[\u0080-\uffff]/g;
 
 /** Live metric states from a saved state, or new ones for metrics it lacks. */
 export function loadMetrics(saved: Pick<PeriodicState, 'metrics'>, metrics: ReadonlyArray<Metric<any>>, params: Params): Map<Metric<any>, unknown> {

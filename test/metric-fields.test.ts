@@ -6,7 +6,8 @@ import { byCountThenLabel, defineMetric, isLike, pairs, type Metric, type Metric
 import { METRICS, parseParams } from '../lib/metrics/registry.js';
 import { metricLines } from '../lib/metrics/run.js';
 import { foldSegment } from '../lib/periodic/fold-segment.js';
-import type { FlatRow } from '../lib/rows/flatten.js';
+import { flatten, type FlatRow } from '../lib/rows/flatten.js';
+import type { BskyEvent } from '../lib/events/event.js';
 import { sh, tempDir } from './helpers.js';
 
 /**
@@ -136,6 +137,20 @@ test('metric fields: a metric reading a field it does not declare fails loudly i
 
 test('metric fields: every built-in metric declares the fields it reads', (t) => {
   for (const m of METRICS) t.ok(m.fields.length > 0, `${m.name}: ${m.fields.join(', ')}${m.kinds ? ` of ${m.kinds.join(', ')}` : ''}`);
+  t.end();
+});
+
+test('metric fields: periodic reads a segment in pieces of 1 MB: lines across pieces and one longer than a piece fold as the lines do one by one', async (t) => {
+  const post = events.find((e) => e.collection === 'app.bsky.feed.post' && typeof e.record?.text === 'string')!;
+  const big = JSON.stringify({ ...post, rkey: 'big', record: { ...post.record, text: `engineering ${'word '.repeat(600_000)}` } });
+  t.ok(big.length > 2.5 * (1 << 20), `a line of ${big.length} bytes`);
+  const lines = [...eventLines.slice(0, 5000), big, ...eventLines.slice(5000)];
+  const got = await periodicRun([...METRICS], lines);
+  const states = new Map<Metric<any>, unknown>(METRICS.map((m) => [m, m.create(params)]));
+  const fold = new Fold(states, { strict: true });
+  for (const line of lines) fold.add(flatten(JSON.parse(line) as BskyEvent));
+  t.equal(got.events, lines.length, 'every line an event');
+  t.deepEqual(got.results, METRICS.map((m) => m.result(states.get(m))), 'every metric as folded line by line');
   t.end();
 });
 

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import type { Metric } from '../metrics/metric.js';
 import { LineSplitter, type LineRef } from '../input/split-lines.js';
 import type { BskyEvent } from '../events/event.js';
@@ -61,10 +61,27 @@ export async function foldSegment(
     bad: (reason, ref, raw) => reject(ref, reason, raw),
     spill: () => undefined,
   });
-  for await (const chunk of createReadStream('', { fd: openSegment(path), highWaterMark: 1 << 16 })) {
-    splitter.push(chunk as Buffer);
-    opts.onChunk?.((chunk as Buffer).length, counts.events);
+  // Read synchronously into one buffer (the segment is a regular file, openSegment checks, and in the page cache):
+  // a stream's reads each went through libuv's pool and back, and the thread idled between them (70 ms of a
+  // 0.64 s refresh after 60,000 events). The event loop still turns every few reads (timers: the progress line, an age lock's refresh).
+  const fd = openSegment(path);
+  try {
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    for (let pos = 0, reads = 1; ; reads++) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      pos += n;
+      splitter.push(buf.subarray(0, n));
+      opts.onChunk?.(n, counts.events);
+      if (reads % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    closeSync(fd);
   }
   splitter.end();
   return counts;
 }
+
+/** Bytes a read; the event loop turns every YIELD_EVERY reads. */
+const READ_BYTES = 1 << 20;
+const YIELD_EVERY = 4;

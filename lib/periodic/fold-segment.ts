@@ -65,8 +65,8 @@ export async function foldSegment(
   // a stream's reads each went through libuv's pool and back, and the thread idled between them (70 ms of a
   // 0.64 s refresh after 60,000 events). The event loop still turns every few reads (timers: the progress line, an age lock's refresh).
   const fd = openSegment(path);
-  // One buffer for every segment (a new one each became garbage outside the heap, waiting for a full GC:
-  // periodic's peak RSS folding a backlog of segments rose 15 MB); a fold that overlaps another takes its own.
+  // One buffer for every segment: a new one each would be garbage outside the heap, freed only by a full GC
+  // (a backlog is hundreds of segments). A fold that overlaps another takes its own.
   const buf = spare ?? Buffer.allocUnsafe(READ_BYTES);
   spare = undefined;
   try {

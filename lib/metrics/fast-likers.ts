@@ -109,7 +109,7 @@ export const fastLikers = defineMetric<FastLikersState, Saved>({
     s.watermark = data.watermark ?? -Infinity;
     s.late = data.late;
     s.lastSweep = s.watermark;
-    if (Array.isArray(data.users)) loadColumns(s, data);
+    if (Array.isArray(data.users)) loadColumns(s, data.users, data.counts, data.ago);
     else if (Array.isArray(data.active)) {
       for (const entry of data.active) {
         if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) throw new StateError('fast-likers: malformed state: bad active user');
@@ -122,27 +122,26 @@ export const fastLikers = defineMetric<FastLikersState, Saved>({
 });
 
 /** Active users from the saved columns (Saved): each user's times rebuilt from `ago`, ascending. */
-function loadColumns(s: FastLikersState, data: Saved): void {
-  const { users, counts, ago } = data;
+function loadColumns(s: FastLikersState, users: unknown[], counts: unknown, ago: unknown): void {
   const bad = (what: string): never => {
     throw new StateError(`fast-likers: malformed state: ${what}`);
   };
-  if (!Array.isArray(counts) || !Array.isArray(ago) || counts.length !== users!.length) bad('active users and their counts differ');
-  if (users!.length > 0 && !Number.isFinite(s.watermark)) bad('active users without a watermark');
+  if (!Array.isArray(counts) || !Array.isArray(ago) || counts.length !== users.length) return bad('active users and their counts differ');
+  if (users.length > 0 && !Number.isFinite(s.watermark)) return bad('active users without a watermark');
   let k = 0;
-  for (let i = 0; i < users!.length; i++) {
-    const user = users![i];
-    const n = counts![i];
-    if (typeof user !== 'string' || !Number.isInteger(n) || n < 1 || k + n > ago!.length) bad('bad active user');
+  for (let i = 0; i < users.length; i++) {
+    const user: unknown = users[i];
+    const n: unknown = counts[i];
+    if (typeof user !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 1 || k + n > ago.length) return bad('bad active user');
     const times = new Array<number>(n);
     for (let j = 0; j < n; j++, k++) {
-      const a = ago![k];
-      if (typeof a !== 'number') bad('bad like time');
+      const a: unknown = ago[k];
+      if (typeof a !== 'number') return bad('bad like time');
       times[j] = s.watermark - a;
     }
     s.active.set(user, times);
   }
-  if (k !== ago!.length) bad('more like times than counted');
+  if (k !== ago.length) bad('more like times than counted');
 }
 
 function createState(params: Params): FastLikersState {

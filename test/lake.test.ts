@@ -1,7 +1,9 @@
 import test from 'tape';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exited, ndjson, run, start, tempDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { ENV, exited, ndjson, ROOT, run, RUN_TIMEOUT_MS, start, tempDir } from './helpers.js';
 import { boundaryLines, chunks, genLines, key, LAKE_KEY, lakeQuery, spooledKeys } from './lake-fixtures.js';
 import { tokens } from '../lib/metrics/words.js';
 import { RECORD_SQL } from '../lib/lake/write.js';
@@ -128,6 +130,42 @@ test('lake: tidy() after a commit removes the staging folder\'s empty folders, n
   t.notOk(existsSync(staging), 'an empty staging folder goes');
   lake.tidy();
   t.pass('no staging folder: nothing to do');
+  cleanup();
+  t.end();
+});
+
+test('lake: periodic\'s launcher starts the writer thread before periodic loads and periodic gives it the batch: one thread a run, none with --no-lake; the bundle alone starts its own', async (t) => {
+  const { dir, cleanup } = tempDir();
+  // A preload lists the Worker threads the main thread starts, each by the bundle that started it, printed at exit.
+  const preload = join(dir, 'count.mjs');
+  writeFileSync(preload, `import wt from 'node:worker_threads';
+import { syncBuiltinESMExports } from 'node:module';
+if (wt.isMainThread) {
+  const W = wt.Worker;
+  const by = [];
+  wt.Worker = class extends W { constructor(...a) { super(...a); by.push(/bundle\\/bin\\/([\\w-]+\\.js)/.exec(new Error().stack)?.[1]); } };
+  syncBuiltinESMExports();
+  process.on('exit', () => process.stderr.write('workers: ' + by.join(' ') + '\\n'));
+}
+`);
+  const env = { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` };
+  const threads = (r: { code: number | null; stderr: string }, what: string): string | undefined => {
+    t.equal(r.code, 0, `${what}: exit 0 ${r.stderr}`);
+    return /^workers: (.*)$/m.exec(r.stderr)?.[1];
+  };
+  const half = chunks(lines, 2);
+  mkdirSync(join(dir, 'a'));
+  run('handle-stream', ['-q', '--rotate-bytes', '100000'], half[0], { cwd: join(dir, 'a') });
+  t.equal(threads(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: join(dir, 'a'), env }), 'through the launcher'), 'lake-prewarm.js', 'one thread, started by the launcher (lake-prewarm.js) before periodic.js: it wrote the batch');
+  t.equal(threads(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: join(dir, 'a'), env }), 'nothing new'), 'lake-prewarm.js', 'a run with nothing new leaves it unused, and ends');
+  run('handle-stream', ['-q', '--rotate-bytes', '100000'], half[1], { cwd: join(dir, 'a') });
+  // The bundle run without its launcher: the batch starts its own thread.
+  const bundle = spawnSync(process.execPath, [join(ROOT, 'dist', 'bundle', 'bin', 'periodic.js'), '--lake', 'lake', '-q'], { cwd: join(dir, 'a'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(threads({ code: bundle.status, stderr: bundle.stderr }, 'the bundle alone'), 'periodic.js', 'without the launcher, periodic starts one for the batch');
+  t.deepEqual(await lakeKeys(join(dir, 'a')), spooledKeys(join(dir, 'a')), 'every event in the lake exactly once');
+  mkdirSync(join(dir, 'b'));
+  run('handle-stream', ['-q'], half[0], { cwd: join(dir, 'b') });
+  t.equal(threads(run('periodic', ['--no-lake', '-q'], '', { cwd: join(dir, 'b'), env }), '--no-lake'), '', '--no-lake starts none');
   cleanup();
   t.end();
 });

@@ -22,10 +22,13 @@ export interface LakeDone {
  * zstd Parquet (rows.ts, parquet.ts), each row group compressed in libuv's
  * pool while the next one fills.
  */
-const work = workerData as LakeWork;
 // Asked to stop (periodic failed): stop reading, end the thread; the staged files are never committed.
 let stopping = false;
-parentPort!.on('message', (m) => void (m === 'stop' && (stopping = true)));
+let given: (work: LakeWork) => void = () => undefined;
+const message = new Promise<LakeWork>((resolve) => (given = resolve));
+parentPort!.on('message', (m: LakeWork | 'stop') => (m === 'stop' ? (stopping = true) : given(m)));
+// The work comes as workerData, or as the first message to a thread started before periodic knew it (prewarm.ts).
+const work = (workerData as LakeWork | undefined) ?? await message;
 const rows = new LakeRows(work.out, work.name, work.batch);
 // Fault injection for the tests, as rollup's: BSKY_FAIL_AT=lake-write[:n], the writer fails after its n-th chunk of input.
 const failAt = /^lake-write(?::(\d+))?$/.exec(process.env.BSKY_FAIL_AT ?? '');

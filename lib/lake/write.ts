@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { takeWriter, WRITER_OPTIONS, WRITER_URL } from './prewarm.js';
 import { STAGING, EVENTS, walk } from './layout.js';
 import { GROUP_ROWS } from './parquet.js';
 import { type SegmentRange } from './rows.js';
@@ -92,20 +93,18 @@ export class BatchStager {
 
   private run(work: LakeWork): Promise<LakeDone> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./lake-worker.js', import.meta.url), {
-        workerData: work,
-        // V8 flags are the process's: the launchers' --max-semi-space-size is not for workers to take again.
-        execArgv: [],
-        resourceLimits: { maxYoungGenerationSizeMb: 8 },
-      });
+      // The thread periodic's launcher started (prewarm.ts) is given its work by message; a new one gets it as workerData.
+      const warm = takeWriter();
+      const worker = warm ?? new Worker(WRITER_URL, { ...WRITER_OPTIONS, workerData: work });
+      warm?.postMessage(work);
       this.workers.add(worker);
-      let done: LakeDone | undefined;
-      worker.on('message', (m: LakeDone) => void (done = m));
+      // Its files are written and closed when it says so: no need to wait for the thread's teardown (10-15 ms).
+      worker.on('message', (m: LakeDone) => resolve(m));
       worker.on('error', (err) => reject(err));
       worker.on('exit', (code) => {
         this.workers.delete(worker);
-        if (done && code === 0) resolve(done);
-        else reject(new Error(`the lake's writer thread stopped (status ${code})`));
+        // After the message, a no-op.
+        reject(new Error(`the lake's writer thread stopped (status ${code})`));
       });
     });
   }

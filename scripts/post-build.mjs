@@ -66,10 +66,37 @@ await build({
 // DuckDB's JavaScript API (@duckdb/node-api, 180 files) bundled once, beside the commands, which import it only
 // when they open DuckDB: importing it took 0.18-0.23 s from node_modules, 0.09 s from this bundle (0.04 s of it
 // loading the native bindings, which stay in node_modules: the package installs the build for the platform).
+/**
+ * DuckDB's native bindings, still from node_modules, but on Linux (x64, arm64) the glibc build is required directly:
+ * @duckdb/node-bindings' own loader first loads detect-libc and asks it which C library runs (9 to 13 ms of every
+ * bsky-sql start, against the 21 ms of the library's dlopen itself). Elsewhere, or when that build is missing or does
+ * not load (musl), the package's loader chooses, as before. As the lake writer loads zstd (lib/lake/parquet.ts).
+ */
+const directBindings = {
+  name: 'direct-duckdb-bindings',
+  setup(b) {
+    b.onResolve({ filter: /^@duckdb\/node-bindings$/ }, (args) => args.importer === 'duckdb-bindings'
+      ? { path: '@duckdb/node-bindings', external: true }
+      : { path: 'duckdb-bindings', namespace: 'duckdb-bindings' });
+    b.onLoad({ filter: /.*/, namespace: 'duckdb-bindings' }, () => ({
+      contents: `let binding;
+if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+  try {
+    binding = require('node:module').createRequire(require.resolve('@duckdb/node-bindings'))(\`@duckdb/node-bindings-linux-\${process.arch}/duckdb.node\`);
+  } catch {
+    // The package's loader, below.
+  }
+}
+module.exports = binding ?? require('@duckdb/node-bindings');
+`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
   ...common,
   stdin: { contents: "export { DuckDBInstance } from '@duckdb/node-api';", resolveDir: '.', loader: 'js' },
   outfile: 'dist/bundle/bin/duckdb-api.js',
-  external: ['@duckdb/node-bindings'],
+  plugins: [directBindings],
 });
 for (const f of readdirSync('dist/bundle/bin')) chmodSync(`dist/bundle/bin/${f}`, 0o755);

@@ -81,6 +81,24 @@ test('bsky-sql: NDJSON rows by default, CSV with a header under --csv, a summary
   t.end();
 });
 
+test('bsky-sql: on Linux with glibc, DuckDB\'s bindings load without detect-libc (its package\'s loader asks it first); the answer is the same', (t) => {
+  const { dir, cleanup } = tempDir();
+  run('handle-stream', ['-q'], Buffer.concat(genLines(500, 5)), { cwd: dir });
+  run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir });
+  // A preload says at exit whether any module of detect-libc was loaded.
+  writeFileSync(join(dir, 'seen.mjs'), `import { createRequire } from 'node:module';
+const cache = createRequire(import.meta.url).cache;
+process.on('exit', () => process.stderr.write('detect-libc: ' + Object.keys(cache).some((k) => k.includes('detect-libc')) + '\\n'));
+`);
+  const r = run('bsky-sql', ['-q', 'SELECT count(*) AS n FROM events'], '', { cwd: dir, env: { NODE_OPTIONS: `--import=./seen.mjs` } });
+  t.equal(r.stdout, '{"n":500}\n', 'the query answers');
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  const glibc = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64') && report.header?.glibcVersionRuntime !== undefined;
+  t.equal(r.stderr, `detect-libc: ${!glibc}\n`, glibc ? 'detect-libc never loads' : 'here the package\'s loader chooses');
+  cleanup();
+  t.end();
+});
+
 test('bsky-sql: the stopwords table holds the stop lists top-words uses', (t) => {
   const { dir, cleanup } = tempDir();
   run('handle-stream', ['-q'], Buffer.concat(genLines(200, 3)), { cwd: dir });

@@ -2,7 +2,7 @@ import test from 'tape';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../lib/metrics/metric.js';
-import { openState, writeState, type PeriodicState } from '../lib/periodic/state-file.js';
+import { asciiLine, openState, writeState, type PeriodicState } from '../lib/periodic/state-file.js';
 import { tempDir } from './helpers.js';
 
 /** The whole state, both steps read. */
@@ -49,6 +49,34 @@ test('state file: written with the metrics last, read in two steps (the bookkeep
   } finally {
     cleanup();
   }
+  t.end();
+});
+
+test('state file: asciiLine gives the JSON text with every unit beyond ASCII as its \\u escape and a newline, as a naive replace does, on random strings', (t) => {
+  // Independent and slow: each UTF-16 unit above U+007F replaced by its escape.
+  const naive = (json: string): string => json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  // ASCII (DEL included), Latin-1, other BMP characters, astral ones (surrogate pairs), a lone surrogate.
+  const pools = ['a', 'Z', ' ', '"', '\\', '\n', '\u007f', '\u0080', 'é', 'ÿ', '語', '\u2028', '\uffff', '😀', '𝄞', '\ud800'];
+  for (let k = 0; k < 300; k++) {
+    const words = Array.from({ length: rand(8) }, () => Array.from({ length: 1 + rand(6) }, () => pools[k % 3 === 0 ? rand(7) : rand(pools.length)]).join(''));
+    const json = JSON.stringify({ words, n: k });
+    const got = asciiLine(json);
+    if (got.toString('latin1') !== naive(json)) {
+      t.fail(`differs on ${JSON.stringify(json)}`);
+      break;
+    }
+    if (!got.every((b) => b < 128) || JSON.parse(got.toString('latin1')).n !== k || JSON.stringify(JSON.parse(got.toString('latin1')).words) !== JSON.stringify(words)) {
+      t.fail(`not ASCII or not read back: ${JSON.stringify(json)}`);
+      break;
+    }
+  }
+  t.equal(asciiLine('').toString('latin1'), '\n', 'empty text: the newline');
+  t.pass('300 random texts, a third of them ASCII only');
   t.end();
 });
 

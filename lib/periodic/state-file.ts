@@ -106,12 +106,42 @@ export function openState(path: string): StateFile {
 export function writeState(path: string, state: PeriodicState): void {
   // The metrics' states last, for openState to read the rest first.
   const { metrics, ...head } = state;
-  const json = JSON.stringify({ ...head, [LAST]: true, metrics });
-  writeFileAtomicSync(path, json.replace(NOT_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n');
+  writeFileAtomicSync(path, asciiLine(JSON.stringify({ ...head, [LAST]: true, metrics })));
 }
 
 /** A UTF-16 unit that is not ASCII (a character beyond U+FFFF is two of them, escaped one by one as JSON does). */
-const NOT_ASCII = /[\u0080-\uffff]/g;
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * JSON text as ASCII bytes and a newline: every UTF-16 unit beyond ASCII as
+ * its `\uXXXX` escape, which JSON.parse reads back as it was. Written
+ * straight into one buffer: after 10M events the state is 1.77 MB, and a
+ * replace() with a function, then `+ '\n'` and Buffer.from, took 25 to 45 ms
+ * a save (a few hundred bytes of Japanese words make the whole text
+ * two-byte), against about 7 here.
+ */
+export function asciiLine(json: string): Buffer {
+  const n = json.length;
+  let extra = 0;
+  if (NOT_ASCII.test(json)) for (let i = 0; i < n; i++) if (json.charCodeAt(i) > 0x7f) extra += 5;
+  const buf = Buffer.allocUnsafe(n + extra + 1);
+  if (extra === 0) buf.write(json, 0, 'latin1');
+  else {
+    let at = 0;
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      const c = json.charCodeAt(i);
+      if (c <= 0x7f) continue;
+      // ASCII between escapes: latin1 writes each unit as its byte.
+      at += buf.write(json.slice(from, i), at, 'latin1');
+      at += buf.write(`\\u${c.toString(16).padStart(4, '0')}`, at, 'latin1');
+      from = i + 1;
+    }
+    buf.write(json.slice(from), at, 'latin1');
+  }
+  buf[n + extra] = 10;
+  return buf;
+}
 
 /** Live metric states from a saved state, or new ones for metrics it lacks. */
 export function loadMetrics(saved: Pick<PeriodicState, 'metrics'>, metrics: ReadonlyArray<Metric<any>>, params: Params): Map<Metric<any>, unknown> {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { openDuck } from '../lib/lake/duck.js';
-import { loadZstd, ParquetFile, rleHybrid, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
+import { deltaBinaryPacked, loadZstd, ParquetFile, rleHybrid, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
 import { cutRecord, feedSegments, LakeRows } from '../lib/lake/rows.js';
 import { splitRanges } from '../lib/lake/write.js';
 import { tempDir } from './helpers.js';
@@ -87,6 +87,107 @@ const SPECS: ColumnSpec[] = [
   { name: 'dl', type: 'dictlist', wholeGroup: true }, { name: 't', type: 'timestamp', wholeGroup: true }, { name: 'i', type: 'int32' },
   { name: 'u', type: 'uint8', wholeGroup: true },
 ];
+
+/** A naive reader of Parquet's DELTA_BINARY_PACKED, written from the format's description, to check the encoder. */
+function decodeDelta(buf: Buffer): number[] {
+  let at = 0;
+  const uleb = (): number => {
+    let v = 0;
+    for (let m = 1; ; m *= 128) {
+      const b = buf[at++];
+      v += (b & 0x7f) * m;
+      if (b < 0x80) return v;
+    }
+  };
+  const unzig = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+  const blockSize = uleb();
+  const minis = uleb();
+  const n = uleb();
+  const out = [unzig(uleb())];
+  const per = blockSize / minis;
+  while (out.length < n) {
+    const least = unzig(uleb());
+    const widths = [...buf.subarray(at, at + minis)];
+    at += minis;
+    // Miniblocks after the last value have no bytes.
+    for (let b = 0; b < minis && out.length < n; b++) {
+      const w = widths[b];
+      for (let k = 0; k < per; k++) {
+        let v = 0;
+        for (let j = 0; j < w; j++) v += ((buf[at + ((k * w + j) >> 3)] >> ((k * w + j) & 7)) & 1) * 2 ** j;
+        if (out.length < n) out.push(out[out.length - 1] + least + v);
+      }
+      at += (per * w) / 8;
+    }
+  }
+  t_assert(at === buf.length, 'every byte read');
+  return out;
+}
+
+test('parquet: DELTA_BINARY_PACKED decodes back to its values (sorted, reversed, constant, random up to 2^52; 1 to 1,000 values across block and miniblock ends)', (t) => {
+  const r = rng(3);
+  let cases = 0;
+  const patterns: Record<string, (i: number) => number> = {
+    sorted: (i) => 1742083200000000 + i * 1000 + Math.floor(r() * 900),
+    reversed: (i) => 1742083200000000 - i * 7000,
+    constant: () => 1742083200000000,
+    random: () => Math.floor(r() * 2 ** 52),
+    rogue: (i) => (i % 50 === 7 ? 4070908800000000 : 1742083200000000 + i),
+  };
+  for (const [name, make] of Object.entries(patterns)) {
+    for (const n of [1, 2, 31, 32, 33, 127, 128, 129, 130, 160, 161, 256, 257, 1000]) {
+      const values = Array.from({ length: n }, (_, i) => make(i));
+      const buf = Buffer.alloc(8 * n + 3);
+      values.forEach((v, i) => {
+        buf.writeUInt32LE(v % 2 ** 32, 3 + 8 * i);
+        buf.writeUInt32LE(Math.floor(v / 2 ** 32), 3 + 8 * i + 4);
+      });
+      const got = decodeDelta(deltaBinaryPacked(buf, 3, n));
+      if (JSON.stringify(got) !== JSON.stringify(values)) t.fail(`${name}, ${n} values`);
+      cases++;
+    }
+  }
+  t.pass(`${cases} cases decode to their values`);
+  t.end();
+});
+
+test('parquet: timestamps are DELTA_BINARY_PACKED where every value is from 1970 to 2112 (else PLAIN), and DuckDB reads back every one', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const r = rng(9);
+  const spec: ColumnSpec[] = [{ name: 't', type: 'timestamp', wholeGroup: true }];
+  // A row group a block: in range (nulls, out of order, a rogue 2099), one value, one past 2112, one before 1970, all nulls.
+  const groups: Array<Array<number | null>> = [
+    Array.from({ length: 3000 }, (_, i) => (r() < 0.05 ? null : i % 97 === 0 ? 4070908800000000 : 1742083200000000 + Math.floor(r() * 60_000_000))),
+    [1742083200000001],
+    [1742083200000000, 2 ** 52, 1742083200000002],
+    [1742083200000000, -5_000_000, 1],
+    [null, null],
+  ];
+  const file = new ParquetFile(join(dir, 't.parquet'), spec, { groupRows: 1 });
+  for (const g of groups) {
+    const block = file.block();
+    const [col] = block.columns as [NumberColumn];
+    for (const v of g) {
+      col.put(v ?? undefined);
+      block.rows++;
+    }
+    await file.add(block);
+  }
+  await file.close();
+  const { db, close } = await openDuck();
+  try {
+    const got = (await db.runAndReadAll(`SELECT epoch_us(t)::VARCHAR AS t FROM '${join(dir, 't.parquet')}'`)).getRowObjectsJson().map((x) => x.t);
+    t.deepEqual(got, groups.flat().map((v) => (v === null ? null : String(v))), 'every value as written');
+    const enc = (await db.runAndReadAll(`SELECT encodings FROM parquet_metadata('${join(dir, 't.parquet')}') ORDER BY row_group_id`)).getRowObjectsJson().map((x) => String(x.encodings));
+    t.equal(enc.length, groups.length, 'a row group each');
+    t.ok(enc[0].includes('DELTA_BINARY_PACKED') && enc[1].includes('DELTA_BINARY_PACKED'), `in range: delta (${enc[0]})`);
+    t.ok(!enc[2].includes('DELTA') && !enc[3].includes('DELTA') && !enc[4].includes('DELTA'), `past 2112, before 1970, no value: plain (${enc[2]})`);
+  } finally {
+    close();
+    cleanup();
+  }
+  t.end();
+});
 
 test('parquet: DuckDB reads back every value written, in every column type (nulls, empty lists, non-ASCII text, a dictionary that overflows mid-row-group, row groups of several blocks, an empty block)', async (t) => {
   const { dir, cleanup } = tempDir();

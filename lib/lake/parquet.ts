@@ -19,7 +19,7 @@ import { bin, bool, encodeStruct, i32, i64, list, opt, struct, type TStruct } fr
 const TYPE = { INT32: 1, INT64: 2, BYTE_ARRAY: 6 } as const;
 const REP = { REQUIRED: 0, OPTIONAL: 1, REPEATED: 2 } as const;
 const CONVERTED = { UTF8: 0, LIST: 3, TIMESTAMP_MICROS: 10, UINT_8: 11, INT_32: 17, JSON: 19 } as const;
-const ENC = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3 } as const;
+const ENC = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, DELTA_BINARY_PACKED: 5 } as const;
 const ZSTD = 6;
 const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
 
@@ -335,6 +335,110 @@ function varint(out: Bytes, n: number): void {
   out.buf[out.len++] = n;
 }
 
+/**
+ * Timestamps at or past this (2^52 us: the year 2112) or before 1970 stay
+ * PLAIN: below it every delta and every delta minus a block's least one is
+ * an exact integer in a double.
+ */
+const DELTA_LIMIT = 2 ** 52;
+
+/** Parquet's DELTA_BINARY_PACKED: blocks of 128 deltas, 4 miniblocks of 32 a block. */
+const DELTA_BLOCK = 128;
+const DELTA_MINIS = 4;
+const DELTA_MINI = DELTA_BLOCK / DELTA_MINIS;
+
+/** An unsigned LEB128 varint of an integer up to 2^53 (varint() is for 32 bits). */
+function uleb(out: Bytes, x: number): void {
+  out.room(8);
+  while (x >= 0x80) {
+    out.buf[out.len++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  out.buf[out.len++] = x;
+}
+
+/** ZigZag of an integer of magnitude under 2^52. */
+function zigzag(x: number): number {
+  return x >= 0 ? 2 * x : -2 * x - 1;
+}
+
+/**
+ * Parquet's DELTA_BINARY_PACKED encoding of `n` (at least 1) INT64 values
+ * held as little-endian int64s in buf[at...], each in [0, DELTA_LIMIT): a
+ * header (block size, miniblocks a block, count, the first value), then
+ * each block's least delta, its miniblocks' bit widths and the miniblocks,
+ * each delta minus the least one packed LSB first, the last miniblock
+ * padded with zeros (the spec's layout, as DuckDB and parquet-mr write it
+ * in version 2 files). The events' times, in fold order, differ by a few
+ * milliseconds: about 20 bits a value against 64, and DuckDB's
+ * likes-per-minute query over 10M events 15% faster (docs/LAKE.md, Session 12).
+ */
+export function deltaBinaryPacked(buf: Buffer, at: number, n: number): Buffer {
+  const value = (i: number): number => buf.readUInt32LE(at + 8 * i) + buf.readUInt32LE(at + 8 * i + 4) * 0x100000000;
+  const out = new Bytes(Buffer.allocUnsafe(64 + n * 4));
+  uleb(out, DELTA_BLOCK);
+  uleb(out, DELTA_MINIS);
+  uleb(out, n);
+  let prev = value(0);
+  uleb(out, zigzag(prev));
+  const deltas = new Float64Array(DELTA_BLOCK);
+  for (let i = 1; i < n; i += DELTA_BLOCK) {
+    const m = Math.min(DELTA_BLOCK, n - i);
+    let least = Infinity;
+    for (let k = 0; k < m; k++) {
+      const v = value(i + k);
+      deltas[k] = v - prev;
+      prev = v;
+      if (deltas[k] < least) least = deltas[k];
+    }
+    uleb(out, zigzag(least));
+    out.room(DELTA_MINIS);
+    const widths = out.len;
+    out.len += DELTA_MINIS;
+    for (let b = 0; b < DELTA_MINIS; b++) {
+      const from = b * DELTA_MINI;
+      // Miniblocks past the last value: a width (0) and no bytes.
+      out.buf[widths + b] = 0;
+      if (from >= m) continue;
+      const to = Math.min(from + DELTA_MINI, m);
+      let max = 0;
+      for (let k = from; k < to; k++) if (deltas[k] - least > max) max = deltas[k] - least;
+      let w = 0;
+      for (let p = 1; p <= max; p *= 2) w++;
+      out.buf[widths + b] = w;
+      packMini(out, deltas, from, to, least, w);
+    }
+  }
+  return out.done();
+}
+
+/** One miniblock: DELTA_MINI values (deltas[from, to) minus `least`, then zeros) of `w` bits each, LSB first. */
+function packMini(out: Bytes, deltas: Float64Array, from: number, to: number, least: number, w: number): void {
+  out.room(DELTA_MINI * w / 8);
+  const b = out.buf;
+  // Bits not yet written, fewer than 8 between values: acc < 2^31 with 24 bits added at a time.
+  let acc = 0;
+  let bits = 0;
+  for (let k = from; k < from + DELTA_MINI; k++) {
+    let x = k < to ? deltas[k] - least : 0;
+    for (let left = w; left > 0;) {
+      const take = left < 24 ? left : 24;
+      const unit = 2 ** take;
+      const part = x % unit;
+      x = (x - part) / unit;
+      acc += part * 2 ** bits;
+      bits += take;
+      left -= take;
+      while (bits >= 8) {
+        const byte = acc % 256;
+        b[out.len++] = byte;
+        acc = (acc - byte) / 256;
+        bits -= 8;
+      }
+    }
+  }
+}
+
 /** Bits needed for values up to max. */
 function bitWidth(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
@@ -645,7 +749,12 @@ export class NumberColumn extends Column {
 
   encode(): Encoded {
     const some = this.min <= this.max;
-    return { values: this.values.after(this.levels()), encoding: ENC.PLAIN, nulls: this.nulls, ...(some ? { lo: this.min, hi: this.max } : {}) };
+    const bounds = { nulls: this.nulls, ...(some ? { lo: this.min, hi: this.max } : {}) };
+    if (this.spec.type === 'timestamp' && some && this.min >= 0 && this.max < DELTA_LIMIT) {
+      const v = this.values;
+      return { values: Buffer.concat([this.levels(), deltaBinaryPacked(v.buf, v.prefix, (v.len - v.prefix) / 8)]), encoding: ENC.DELTA_BINARY_PACKED, ...bounds };
+    }
+    return { values: this.values.after(this.levels()), encoding: ENC.PLAIN, ...bounds };
   }
 
   note(): void {
@@ -775,6 +884,7 @@ class ChunkPages {
   hi = -Infinity;
   dictPages = 0;
   plainPages = 0;
+  deltaPages = 0;
 
   take(p: DataPage): void {
     this.pages.push(p);
@@ -783,6 +893,7 @@ class ChunkPages {
     if (p.lo !== undefined && p.lo < this.lo) this.lo = p.lo;
     if (p.hi !== undefined && p.hi > this.hi) this.hi = p.hi;
     if (p.encoding === ENC.PLAIN_DICTIONARY) this.dictPages++;
+    else if (p.encoding === ENC.DELTA_BINARY_PACKED) this.deltaPages++;
     else this.plainPages++;
   }
 }
@@ -966,7 +1077,7 @@ export class ParquetFile {
       let max: Buffer | undefined;
       if (dict && c.plainPages === 0) ({ min, max } = g.dicts[i]!.bounds());
       else if (c.lo <= c.hi) [min, max] = [bound(spec.type, c.lo), bound(spec.type, c.hi)];
-      const encodings = [...(dict ? [ENC.PLAIN_DICTIONARY] : []), ...(c.plainPages ? [ENC.PLAIN] : []), ENC.RLE];
+      const encodings = [...(dict ? [ENC.PLAIN_DICTIONARY] : []), ...(c.plainPages ? [ENC.PLAIN] : []), ...(c.deltaPages ? [ENC.DELTA_BINARY_PACKED] : []), ENC.RLE];
       const path = spec.type === 'list' || spec.type === 'dictlist' ? [spec.name, 'list', 'element'] : [spec.name];
       const stats: TStruct = [[3, opt(c.nulls, i64)], [5, opt(max, bin)], [6, opt(min, bin)]];
       const meta: TStruct = [[1, i32(physical(spec.type))], [2, list('i32', encodings)], [3, list('bin', path)], [4, i32(ZSTD)],

@@ -1,6 +1,6 @@
 import test from 'tape';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { ENV, ROOT, RUN_TIMEOUT_MS, sh, tempDir } from './helpers.js';
@@ -51,6 +51,27 @@ test('every launcher run before a build says in one line to run make, and exits 
     t.equal(r.stdout, '', `${tool}: nothing on stdout`);
     t.equal(r.stderr, `${tool}: bsky-tools is not built yet: run 'make' in ${dir}/\n`, `${tool}: one line`);
   }
+  cleanup();
+  t.end();
+});
+
+test('periodic\'s launcher runs a build made before its lake writer was started early (no lake-prewarm.js): periodic starts the thread itself', (t) => {
+  const { dir, cleanup } = tempDir();
+  // The launcher beside a copy of the bundles without lake-prewarm.js, as after a `git pull` without `make`.
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'dist', 'bundle', 'bin'), { recursive: true });
+  copyFileSync(join(ROOT, 'bin', 'periodic'), join(dir, 'bin', 'periodic'));
+  for (const f of readdirSync(join(ROOT, 'dist', 'bundle', 'bin'))) {
+    if (f !== 'lake-prewarm.js') copyFileSync(join(ROOT, 'dist', 'bundle', 'bin', f), join(dir, 'dist', 'bundle', 'bin', f));
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  t.equal(sh('bsky-gen -q --events 3000 --seed 2 | handle-stream -q', { cwd: work }).code, 0, 'spooled');
+  const r = spawnSync(join(dir, 'bin', 'periodic'), ['-q', '--lake', 'lake'], { cwd: work, env: ENV, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(r.status, 0, `exit 0 ${r.stderr}`);
+  t.equal(r.stderr, '', 'nothing on stderr');
+  t.ok(readdirSync(join(work, 'lake', 'events')).length > 0, 'the lake written');
   cleanup();
   t.end();
 });

@@ -63,9 +63,6 @@ await build({
   external: ['bufferutil', 'utf-8-validate', '@duckdb/node-bindings', '@mongodb-js/zstd'],
   plugins: [duckApiExternal, lazyStringWidth],
 });
-// DuckDB's JavaScript API (@duckdb/node-api, 180 files) bundled once, beside the commands, which import it only
-// when they open DuckDB: importing it took 0.18-0.23 s from node_modules, 0.09 s from this bundle (0.04 s of it
-// loading the native bindings, which stay in node_modules: the package installs the build for the platform).
 /**
  * DuckDB's native bindings, still from node_modules, but on Linux (x64, arm64) the glibc build is required directly:
  * @duckdb/node-bindings' own loader first loads detect-libc and asks it which C library runs (9 to 13 ms of every
@@ -93,6 +90,9 @@ module.exports = binding ?? require('@duckdb/node-bindings');
     }));
   },
 };
+// DuckDB's JavaScript API (@duckdb/node-api, 180 files) bundled once, beside the commands, which import it only
+// when they open DuckDB: importing it took 0.18-0.23 s from node_modules, 0.09 s from this bundle (0.04 s of it
+// loading the native bindings, which stay in node_modules: the package installs the build for the platform).
 await build({
   ...common,
   stdin: { contents: "export { DuckDBInstance } from '@duckdb/node-api';", resolveDir: '.', loader: 'js' },

@@ -1,6 +1,6 @@
 import test from 'tape';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers.js';
 
@@ -12,12 +12,17 @@ test('bench: --quick runs every case on a tiny capture and prints the table and 
   t.equal(r.status, 0, 'exit 0');
   t.match(r.stdout, /^## Latest run\n/);
   t.match(r.stdout, /\| case \| what runs \| median s \| CPU s \| events\/s \| ratio \|/);
-  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-lake-6000', 'sql-lake', 'sql-ndjson']) {
+  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-lake-6000', 'sql-lake', 'sql-lake-compacted', 'sql-ndjson']) {
     t.match(r.stdout, new RegExp(`\\n\\| ${name} \\|`), `a row for ${name}`);
   }
   t.match(r.stdout, /\nTargets:\n\n- (PASS|FAIL) ingest:/);
   t.match(r.stdout, /peak RSS of handle-stream and periodic/);
   t.match(r.stdout, /- (PASS|FAIL) lake: at most 30% of the canonical NDJSON's bytes/);
+  t.match(r.stdout, /- (PASS|FAIL) lake: likes per minute over the compacted lake at least 5x faster/);
+  const compacted = readdirSync(join(dir, 'history-lake3-6000')).filter((f) => f.startsWith('lake-compacted-'));
+  t.equal(compacted.length, 1, 'the compacted lake is built beside the history\'s');
+  const files = readdirSync(join(dir, 'history-lake3-6000', compacted[0], 'events'), { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
+  t.ok(files.length > 0 && files.every((f) => f.endsWith('-c.parquet')), `every file of it merged by compaction (${files.join(', ')})`);
   t.match(r.stderr, /bench: repetition 1 of 1\n/, 'progress goes to stderr');
   t.equal(readFileSync(join(dir, 'latest.md'), 'utf8'), r.stdout, 'the report is kept in latest.md');
   t.notOk(existsSync(join(dir, 'work')), 'the work folder is removed');

@@ -314,6 +314,26 @@ test('lake: the small files of a closed date are compacted, one bounded step per
   t.end();
 });
 
+test('lake: a compacted file keeps the time column delta-encoded, as the writer wrote it (docs/LAKE.md, Compaction), every row and value as before', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 5);
+  const date = join(dir, 'lake', 'events', 'date=2025-03-16');
+  const before = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, words, record, record_cut, seg, seq FROM ${files} WHERE date = '2025-03-16' ORDER BY seg, seq`);
+  run('handle-stream', ['-q'], closer, { cwd: dir });
+  for (let i = 0; i < 3; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  const files = readdirSync(date).filter((f) => f.endsWith('.parquet'));
+  t.equal(files.length, 1, 'the closed date is one compacted file');
+  t.match(files[0], /-c\.parquet$/);
+  const meta = await lakeQuery(join(dir, 'lake'), () => `SELECT path_in_schema AS col, string_agg(DISTINCT encodings, ',') AS enc FROM parquet_metadata('${join(date, files[0])}') GROUP BY 1`);
+  const enc = Object.fromEntries(meta.map((m) => [m.col, String(m.enc)]));
+  t.match(enc.time, /DELTA_BINARY_PACKED/, `time: ${enc.time}`);
+  const after = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, words, record, record_cut, seg, seq FROM ${files} WHERE date = '2025-03-16' ORDER BY seg, seq`);
+  t.ok(before.length > 1000, `${before.length} rows`);
+  t.deepEqual(after, before, 'the same rows and values, lists and records included');
+  cleanup();
+  t.end();
+});
+
 test('lake: --lake-days N deletes the dates older than N days before the newest event\'s, through the same commit', async (t) => {
   const { dir, cleanup } = tempDir();
   spoolAndRoll(dir, 2, ['-q', '--lake-days', '1']);

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
 import { FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
@@ -150,17 +151,8 @@ export class LakeWriter {
     if (step) {
       const batch = journal.batches++;
       const from = join(STAGING, `compact-${batch}.parquet`);
-      const db = await this.db();
-      const list = `[${step.files.map((f) => `'${join(dir, f).replaceAll("'", "''")}'`).join(', ')}]`;
       mkdirSync(join(dir, STAGING), { recursive: true });
-      // The rows' order within a file means nothing (rebuild orders by batch, seg, seq): DuckDB may then bound row groups by bytes.
-      await db.run('SET preserve_insertion_order = false');
-      try {
-        await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
-          TO '${join(dir, from).replaceAll("'", "''")}' (${PARQUET})`);
-      } finally {
-        await db.run('SET preserve_insertion_order = true');
-      }
+      await mergeFiles(await this.db(), step.files.map((f) => join(dir, f)), join(dir, from));
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');
@@ -228,6 +220,22 @@ export class LakeWriter {
     this.early = undefined;
     this.duck?.close();
     this.duck = undefined;
+  }
+}
+
+/**
+ * Compaction's merge: the rows of Parquet `files` into one file `to` (PARQUET's options), on a connection opened
+ * as LakeWriter.db() opens it. Also the benchmark's, to query a lake as compaction leaves it (bench/compact-lake.ts).
+ */
+export async function mergeFiles(db: DuckDBConnection, files: string[], to: string): Promise<void> {
+  const list = `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
+  // The rows' order within a file means nothing (rebuild orders by batch, seg, seq): DuckDB may then bound row groups by bytes.
+  await db.run('SET preserve_insertion_order = false');
+  try {
+    await db.run(`COPY (SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true))
+      TO '${to.replaceAll("'", "''")}' (${PARQUET})`);
+  } finally {
+    await db.run('SET preserve_insertion_order = true');
   }
 }
 

@@ -16,9 +16,14 @@ export const RECORD_SQL = `CASE record_cut WHEN 1 THEN replace(record::VARCHAR, 
  * The options of every Parquet COPY of the lake (compaction): zstd level 1, as the lake's own writer (parquet.ts);
  * row groups as the writer's, or of 16 MB before compression when that comes first: DuckDB holds a row group whole
  * while it writes it (at 131,072 rows periodic's peak RSS went from 110 to 172 MB; about 20,000 rows of lake events
- * at 16 MB: 124 MB). ROW_GROUP_SIZE_BYTES needs preserve_insertion_order off (lake.ts sets it for the COPY).
+ * at 16 MB: 124 MB; 32 MB: a compaction step of 150 MB at 200 MB, over the target). ROW_GROUP_SIZE_BYTES needs
+ * preserve_insertion_order off (lake.ts sets it for the COPY). PARQUET_VERSION V2: DuckDB's newer encodings (still
+ * version 1 page headers), so that a compacted date keeps the time column delta-encoded as the writer wrote it
+ * (DELTA_BINARY_PACKED integers, DELTA_LENGTH_BYTE_ARRAY plain strings, RLE_DICTIONARY): likes per minute over 10M
+ * events compacted 4.96x -> 5.39x faster than DuckDB over the NDJSON (docs/LAKE.md, Session 13; readers:
+ * docs/SCALE-OUT.md).
  */
-export const PARQUET = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${GROUP_ROWS}, ROW_GROUP_SIZE_BYTES '16MB'`;
+export const PARQUET = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${GROUP_ROWS}, ROW_GROUP_SIZE_BYTES '16MB', PARQUET_VERSION V2`;
 
 export interface Staged {
   /** Staged files (relative to the lake) and where each is published. */

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LakeWriter, mergeFiles } from '../lib/lake/lake.js';
-import { FORMAT, lakeFiles } from '../lib/lake/layout.js';
+import { FORMAT, lakeFiles, STAGING } from '../lib/lake/layout.js';
 
 /**
  * A lake as periodic's compaction leaves a closed date: each file of SRC
@@ -24,3 +24,5 @@ for (const f of lakeFiles(src)) {
 }
 if (existsSync(join(src, FORMAT))) copyFileSync(join(src, FORMAT), join(dst, FORMAT));
 await writer.close();
+// DuckDB's temporary folder (periodic's, under the lake's staging folder).
+rmSync(join(dst, STAGING), { recursive: true, force: true });

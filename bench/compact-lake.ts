@@ -4,7 +4,7 @@ import { LakeWriter, mergeFiles } from '../lib/lake/lake.js';
 import { FORMAT, lakeFiles, STAGING } from '../lib/lake/layout.js';
 
 /**
- * A lake as periodic's compaction leaves a closed date: each file of SRC
+ * A lake as periodic's compaction leaves a closed partition: each file of SRC
  * merged alone into DST by compaction's own merge (lake.ts mergeFiles: the
  * same COPY, options and DuckDB settings). A compaction step merges about
  * 128 MB of small per-run files; the benchmark's history lake was written by

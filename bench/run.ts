@@ -86,8 +86,8 @@ function bytesUnder(dir: string, name: RegExp): number {
   return n;
 }
 
-/** The lake writer's layout (row groups, pages): a history with a lake written by another is built again. 2, 3: session 7's row groups of blocks. */
-const LAKE_LAYOUT = 3;
+/** The lake writer's layout (row groups, pages, partitions): a history with a lake written by another is built again. 2, 3: session 7's row groups of blocks; 4: hour partitions. */
+const LAKE_LAYOUT = 4;
 
 /** The history of `events` events: spooled by handle-stream and rolled up by periodic, once, kept in OUT. */
 function history(events: number, cap: () => string): string {

@@ -19,9 +19,9 @@ test('bench: --quick runs every case on a tiny capture and prints the table and 
   t.match(r.stdout, /peak RSS of handle-stream and periodic/);
   t.match(r.stdout, /- (PASS|FAIL) lake: at most 30% of the canonical NDJSON's bytes/);
   t.match(r.stdout, /- (PASS|FAIL) lake: likes per minute over the compacted lake at least 5x faster/);
-  const compacted = readdirSync(join(dir, 'history-lake3-6000')).filter((f) => f.startsWith('lake-compacted-'));
+  const compacted = readdirSync(join(dir, 'history-lake4-6000')).filter((f) => f.startsWith('lake-compacted-'));
   t.equal(compacted.length, 1, 'the compacted lake is built beside the history\'s');
-  const files = readdirSync(join(dir, 'history-lake3-6000', compacted[0], 'events'), { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
+  const files = readdirSync(join(dir, 'history-lake4-6000', compacted[0], 'events'), { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
   t.ok(files.length > 0 && files.every((f) => f.endsWith('-c.parquet')), `every file of it merged by compaction (${files.join(', ')})`);
   t.match(r.stderr, /bench: repetition 1 of 1\n/, 'progress goes to stderr');
   t.equal(readFileSync(join(dir, 'latest.md'), 'utf8'), r.stdout, 'the report is kept in latest.md');

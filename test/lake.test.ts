@@ -1,6 +1,6 @@
 import test from 'tape';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { ENV, exited, ndjson, ROOT, run, RUN_TIMEOUT_MS, start, tempDir } from './helpers.js';
@@ -8,6 +8,7 @@ import { boundaryLines, chunks, genLines, key, LAKE_KEY, lakeQuery, spooledKeys 
 import { tokens } from '../lib/metrics/words.js';
 import { RECORD_SQL } from '../lib/lake/write.js';
 import { LakeWriter } from '../lib/lake/lake.js';
+import { lakeFiles } from '../lib/lake/layout.js';
 
 // Across midnight (two dates), with duplicates and bad lines, plus the boundary cases in the middle.
 const gen = genLines(4000, 21, ['--start', '2025-03-16T23:58:30.000000', '--rate', '20', '--dup-rate', '0.01', '--bad-rate', '0.003']);
@@ -17,6 +18,17 @@ const lines = [...gen.slice(0, 2000), ...boundaryLines(), ...gen.slice(2000)];
 async function lakeKeys(dir: string): Promise<string[]> {
   const rows = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k FROM ${files}`);
   return rows.map((r) => r.k as string).sort();
+}
+
+/** The Parquet files of a partition folder under lake/events (`date=D/hour=H`, or `date=D` in a lake begun before hours). */
+function partFiles(dir: string, part: string): string[] {
+  const d = join(dir, 'lake', 'events', part);
+  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.parquet')) : [];
+}
+
+/** The partition folders under lake/events that hold files, relative to it. */
+function partitions(dir: string): string[] {
+  return lakeFiles(join(dir, 'lake')).map((f) => dirname(relative(join(dir, 'lake', 'events'), join(dir, 'lake', f.path)))).filter((p, i, a) => a.indexOf(p) === i);
 }
 
 /** Ages the lock a killed run left, so that the next run takes it over at once. */
@@ -33,7 +45,7 @@ function spoolAndRoll(dir: string, parts: number, periodicArgs: string[] = ['-q'
   }
 }
 
-test('lake: periodic writes every folded event into the lake once, by date, zstd Parquet, none left in staging', async (t) => {
+test('lake: periodic writes every folded event into the lake once, by date and hour, zstd Parquet, none left in staging', async (t) => {
   const { dir, cleanup } = tempDir();
   spoolAndRoll(dir, 4);
   const spooled = spooledKeys(dir);
@@ -41,8 +53,12 @@ test('lake: periodic writes every folded event into the lake once, by date, zstd
   t.deepEqual(await lakeKeys(dir), spooled, 'the lake holds each spooled event exactly once');
   const state = JSON.parse(readFileSync(join(dir, 'state', 'periodic.json'), 'utf8')) as { events: number };
   t.equal(state.events, spooled.length, 'as many as periodic folded');
-  const dates = readdirSync(join(dir, 'lake', 'events')).sort();
-  t.deepEqual(dates, ['date=2025-03-16', 'date=2025-03-17'], 'Hive partitions by event date');
+  t.deepEqual(partitions(dir), ['date=2025-03-16/hour=23', 'date=2025-03-17/hour=0'], 'Hive partitions by event date and hour');
+  t.equal(readFileSync(join(dir, 'lake', 'FORMAT'), 'utf8'), '3\n', 'a lake of format 3 (hour partitions)');
+  const types = await lakeQuery(join(dir, 'lake'), (files) => `SELECT column_name AS c, column_type AS t FROM (DESCRIBE SELECT date, hour FROM ${files})`);
+  t.deepEqual(types, [{ c: 'date', t: 'DATE' }, { c: 'hour', t: 'BIGINT' }], 'readers get date as a DATE and hour as a BIGINT');
+  const hours = await lakeQuery(join(dir, 'lake'), (files) => `SELECT count(*) AS n FROM ${files} WHERE hour <> hour(time) OR date <> time::DATE`);
+  t.equal(hours[0].n, '0', 'every row in the partition of its wall-clock time');
   t.notOk(existsSync(join(dir, 'lake', '.staging')), 'no staged file or empty staging folder left');
   const meta = await lakeQuery(join(dir, 'lake'), (files) => `SELECT DISTINCT compression FROM parquet_metadata('${join(dir, 'lake', 'events', '**', '*.parquet')}')`);
   t.deepEqual(meta.map((m) => m.compression), ['ZSTD'], 'zstd');
@@ -68,7 +84,7 @@ test('lake: each row holds the flat row bsky-flatten makes of its event, the pos
   events.forEach((line, i) => byKey.set(key(JSON.parse(line) as Record<string, unknown>), { ...flat[i], record: (JSON.parse(line) as { record?: unknown }).record ?? null }));
   // The record as readers see it: put whole again where the writer left the subject out (record_cut).
   const rows = await lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, coalesce(time_text, strftime(time, '%Y-%m-%dT%H:%M:%S.%f')) AS time,
-    * EXCLUDE (time, time_text, batch, seg, seq, date, record, record_cut), (${RECORD_SQL})::VARCHAR AS record, record_cut FROM ${files}`);
+    * EXCLUDE (time, time_text, batch, seg, seq, date, hour, record, record_cut), (${RECORD_SQL})::VARCHAR AS record, record_cut FROM ${files}`);
   t.equal(rows.length, events.length, 'one row per event');
   let differ = 0;
   let recordDiffer = 0;
@@ -105,9 +121,9 @@ test('lake: a file in the staging folder is never read as part of the lake', asy
   spoolAndRoll(dir, 1);
   const before = await lakeKeys(dir);
   // What a killed run leaves: a staged copy of a published file.
-  const published = readdirSync(join(dir, 'lake', 'events', 'date=2025-03-16'))[0];
-  mkdirSync(join(dir, 'lake', '.staging', 'batch-9', 'out', 'date=2025-03-16'), { recursive: true });
-  writeFileSync(join(dir, 'lake', '.staging', 'batch-9', 'out', 'date=2025-03-16', 'x.parquet'), readFileSync(join(dir, 'lake', 'events', 'date=2025-03-16', published)));
+  const published = lakeFiles(join(dir, 'lake'))[0].path;
+  mkdirSync(join(dir, 'lake', '.staging', 'batch-9', 'out', 'date=2025-03-16', 'hour=23'), { recursive: true });
+  writeFileSync(join(dir, 'lake', '.staging', 'batch-9', 'out', 'date=2025-03-16', 'hour=23', 'x.parquet'), readFileSync(join(dir, 'lake', published)));
   t.deepEqual(await lakeKeys(dir), before, 'the readers\' glob (lake/events/**) skips it');
   t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
   t.notOk(existsSync(join(dir, 'lake', '.staging')), 'and the next run deletes it');
@@ -289,15 +305,17 @@ test('lake: --rebuild with --no-lake is refused; --no-lake writes no lake', (t) 
   t.end();
 });
 
+/** A like at `time`: late enough, it closes the partitions before it. */
+const likeAt = (time: string): Buffer => Buffer.from(JSON.stringify({ time, did: 'did:plc:closer', op: 'create', collection: 'app.bsky.feed.like', rkey: 'c1', record: { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/7' } } }) + '\n');
 /** A like far enough in the future to close every earlier date. */
-const closer = Buffer.from(JSON.stringify({ time: '2025-03-18T02:00:00.000000', did: 'did:plc:closer', op: 'create', collection: 'app.bsky.feed.like', rkey: 'c1', record: { subject: { uri: 'at://did:plc:q/app.bsky.feed.post/7' } } }) + '\n');
+const closer = likeAt('2025-03-18T02:00:00.000000');
 
-test('lake: the small files of a closed date are compacted, one bounded step per run, every event still once (killed while compacting too)', async (t) => {
+test('lake: the small files of a closed hour are compacted, one bounded step per run, every event still once (killed while compacting too)', async (t) => {
   for (const step of ['none', 'lake-compact', 'save', 'lake-commit', 'lake-commit-mid']) {
     const { dir, cleanup } = tempDir();
     spoolAndRoll(dir, 5);
-    const files = (date: string): string[] => readdirSync(join(dir, 'lake', 'events', `date=${date}`)).filter((f) => f.endsWith('.parquet'));
-    t.ok(files('2025-03-16').length >= 3, `${files('2025-03-16').length} files for 2025-03-16 before it closes`);
+    const files = (date: string, hour: number): string[] => partFiles(dir, `date=${date}/hour=${hour}`);
+    t.ok(files('2025-03-16', 23).length >= 3, `${files('2025-03-16', 23).length} files for 2025-03-16 hour 23 before it closes`);
     run('handle-stream', ['-q'], closer, { cwd: dir });
     run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir });
     if (step !== 'none') {
@@ -306,18 +324,63 @@ test('lake: the small files of a closed date are compacted, one bounded step per
       staleLock(dir);
     }
     for (let i = 0; i < 3; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
-    t.deepEqual([files('2025-03-16').length, files('2025-03-17').length], [1, 1], `one file per closed date (${step})`);
-    t.equal(files('2025-03-18').length, 1, 'the open date untouched');
+    t.deepEqual([files('2025-03-16', 23).length, files('2025-03-17', 0).length], [1, 1], `one file per closed hour (${step})`);
+    t.equal(files('2025-03-18', 2).length, 1, 'the open hour untouched');
     t.deepEqual(await lakeKeys(dir), spooledKeys(dir), `every event exactly once (${step})`);
     cleanup();
   }
   t.end();
 });
 
+test('lake: an hour is compacted once it is closed, while its date goes on; the next hour once it closes', async (t) => {
+  const { dir, cleanup } = tempDir();
+  spoolAndRoll(dir, 5);
+  const spooled = (): number => partFiles(dir, 'date=2025-03-17/hour=0').length;
+  const open = spooled();
+  t.ok(open >= 2, `${open} files for 2025-03-17 hour 0`);
+  // 01:30: hour 23 of the 16th ended 90 minutes before (closed: CLOSE_AFTER_US, an hour), hour 0 of the 17th 30 minutes before (open).
+  run('handle-stream', ['-q'], likeAt('2025-03-17T01:30:00.000000'), { cwd: dir });
+  for (let i = 0; i < 2; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  t.equal(partFiles(dir, 'date=2025-03-16/hour=23').length, 1, 'the closed hour: one file');
+  t.equal(spooled(), open, 'the hour closed less than an hour ago: untouched');
+  run('handle-stream', ['-q'], likeAt('2025-03-17T02:00:00.000000').toString().replace('"c1"', '"c2"'), { cwd: dir });
+  for (let i = 0; i < 2; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  t.equal(spooled(), 1, 'once closed, it is one file too');
+  t.deepEqual(partFiles(dir, 'date=2025-03-17/hour=1').length, 1, 'the open hour (two likes, two runs): one file');
+  t.deepEqual(await lakeKeys(dir), spooledKeys(dir), 'every event exactly once');
+  cleanup();
+  t.end();
+});
+
+test('lake: a lake begun before hour partitions (format 2, files in date folders) goes on in date folders, read and compacted as before', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const [first, second] = chunks(lines, 2);
+  run('handle-stream', ['-q', '--rotate-bytes', '100000'], first, { cwd: dir });
+  t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  // What an older periodic left: the same files one level up, FORMAT 2.
+  const lake = join(dir, 'lake');
+  for (const f of lakeFiles(lake)) renameSync(join(lake, f.path), join(lake, 'events', `date=${f.date}`, `old-${f.hour}-${basename(f.path)}`));
+  for (const f of readdirSync(join(lake, 'events'))) for (const h of readdirSync(join(lake, 'events', f))) if (h.startsWith('hour=')) rmdirSync(join(lake, 'events', f, h));
+  writeFileSync(join(lake, 'FORMAT'), '2\n');
+  run('handle-stream', ['-q', '--rotate-bytes', '100000'], second, { cwd: dir });
+  t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  t.equal(readFileSync(join(lake, 'FORMAT'), 'utf8'), '2\n', 'its format stays');
+  t.ok(lakeFiles(lake).every((f) => f.hour === undefined), 'every file in a date folder, none in an hour folder');
+  const sql = run('bsky-sql', ['--lake', 'lake', 'SELECT count(*) AS n FROM events'], '', { cwd: dir });
+  t.equal(sql.code, 0, sql.stderr);
+  t.equal(JSON.parse(sql.stdout).n, spooledKeys(dir).length, 'bsky-sql reads it');
+  run('handle-stream', ['-q'], closer, { cwd: dir });
+  for (let i = 0; i < 4; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
+  t.deepEqual([partFiles(dir, 'date=2025-03-16').length, partFiles(dir, 'date=2025-03-17').length], [1, 1], 'a closed date is compacted into one file');
+  t.deepEqual(await lakeKeys(dir), spooledKeys(dir), 'every event exactly once');
+  cleanup();
+  t.end();
+});
+
 test('lake: a compacted file keeps the time column delta-encoded, as the writer wrote it (docs/LAKE.md, Compaction), every row and value as before', async (t) => {
   const { dir, cleanup } = tempDir();
   spoolAndRoll(dir, 5);
-  const date = join(dir, 'lake', 'events', 'date=2025-03-16');
+  const date = join(dir, 'lake', 'events', 'date=2025-03-16', 'hour=23');
   // The closed date's rows in fold order, every column compaction could change.
   const dateRows = (): Promise<Array<Record<string, unknown>>> =>
     lakeQuery(join(dir, 'lake'), (files) => `SELECT ${LAKE_KEY} AS k, words, record, record_cut, seg, seq FROM ${files} WHERE date = '2025-03-16' ORDER BY seg, seq`);
@@ -325,7 +388,7 @@ test('lake: a compacted file keeps the time column delta-encoded, as the writer 
   run('handle-stream', ['-q'], closer, { cwd: dir });
   for (let i = 0; i < 3; i++) t.equal(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir }).code, 0);
   const files = readdirSync(date).filter((f) => f.endsWith('.parquet'));
-  t.equal(files.length, 1, 'the closed date is one compacted file');
+  t.equal(files.length, 1, 'the closed hour is one compacted file');
   t.match(files[0], /-c\.parquet$/);
   const meta = await lakeQuery(join(dir, 'lake'), () => `SELECT path_in_schema AS col, string_agg(DISTINCT encodings, ',') AS enc FROM parquet_metadata('${join(date, files[0])}') GROUP BY 1`);
   const enc = Object.fromEntries(meta.map((m) => [m.col, String(m.enc)]));

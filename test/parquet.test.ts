@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { openDuck } from '../lib/lake/duck.js';
 import { deltaBinaryPacked, loadZstd, ParquetFile, rleHybrid, type ColumnSpec, type ListColumn, type NumberColumn, type StringColumn } from '../lib/lake/parquet.js';
-import { cutRecord, feedSegments, LakeRows } from '../lib/lake/rows.js';
+import { cutRecord, feedSegments, LakeRows, MAX_OPEN } from '../lib/lake/rows.js';
 import { splitRanges } from '../lib/lake/write.js';
 import { tempDir } from './helpers.js';
 
@@ -374,6 +374,36 @@ test('parquet: a batch cut into 1 to 5 writer threads\' ranges writes each line 
       await rows.end();
     }));
     t.deepEqual(await read(out), want, `${n} threads: every event once, numbered by its line`);
+  }
+  cleanup();
+  t.end();
+});
+
+test('parquet: a writer keeps at most MAX_OPEN partitions open: events spread over more hours close the least recent one, and every row lands once in its hour', async (t) => {
+  const { dir, cleanup } = tempDir();
+  // 6 hours taken in turn, 500 events each, a 1 MB read at a time (about 2,400 of these lines): more partitions than MAX_OPEN within one run.
+  const hours = MAX_OPEN + 2;
+  const lines: string[] = [];
+  for (let i = 0; i < hours * 500; i++) {
+    const h = i % hours;
+    lines.push(JSON.stringify({ time: `2025-03-17T${String(h).padStart(2, '0')}:00:${String(i % 60).padStart(2, '0')}.000000`, did: 'did:plc:a', op: 'create', collection: 'app.bsky.feed.like', rkey: `r${i}`,
+      record: { $type: 'app.bsky.feed.like', subject: { cid: 'bafy2', uri: 'at://did:plc:b/app.bsky.feed.post/1' }, createdAt: '2025-03-17T00:00:00.000Z', pad: 'x'.repeat(400) } }));
+  }
+  writeFileSync(join(dir, 'seg-0.ndjson'), lines.join('\n') + '\n');
+  const rows = new LakeRows(join(dir, 'out'), 'w', 0, { hours: true });
+  await feedSegments(rows, [{ path: join(dir, 'seg-0.ndjson'), name: 'seg-0.ndjson' }]);
+  const done = await rows.end();
+  t.equal(done.rows, lines.length, 'every line a row');
+  const perHour = new Map<string, number>();
+  for (const f of done.files) perHour.set(f.split('/').slice(0, 2).join('/'), (perHour.get(f.split('/').slice(0, 2).join('/')) ?? 0) + 1);
+  t.equal(perHour.size, hours, `${hours} hour partitions`);
+  t.ok([...perHour.values()].some((n) => n > 1), `a partition closed and taken up again in a new file (files per hour: ${[...perHour.values()].join(', ')})`);
+  const { db, close } = await openDuck();
+  try {
+    const r = await db.runAndReadAll(`SELECT hour, count(*) AS n, count(*) FILTER (WHERE hour(time) <> hour) AS wrong FROM read_parquet('${join(dir, 'out', '**', '*.parquet')}', hive_partitioning = true) GROUP BY hour ORDER BY hour`);
+    t.deepEqual(r.getRowObjectsJson(), Array.from({ length: hours }, (_, h) => ({ hour: String(h), n: '500', wrong: '0' })), 'each hour holds its 500 rows, none of another hour');
+  } finally {
+    close();
   }
   cleanup();
   t.end();

@@ -4,8 +4,10 @@ import { feedSegments, LakeRows, type SegmentRange } from './rows.js';
 /** What BatchStager gives the worker: the segments of a batch in fold order and where to write. */
 export interface LakeWork {
   segments: SegmentRange[];
-  /** The Parquet files go under this folder (`date=YYYY-MM-DD/NAME-K.parquet`). */
+  /** The Parquet files go under this folder (`date=YYYY-MM-DD/hour=H/NAME-K.parquet`). */
   out: string;
+  /** Hour partitions (a lake of format 3 on, layout.ts); else date partitions. */
+  hours: boolean;
   /** Parquet file names start with this. */
   name: string;
   batch: number;
@@ -29,7 +31,7 @@ const message = new Promise<LakeWork>((resolve) => (given = resolve));
 parentPort!.on('message', (m: LakeWork | 'stop') => (m === 'stop' ? (stopping = true) : given(m)));
 // The work comes as workerData, or as the first message to a thread started before periodic knew it (prewarm.ts).
 const work = (workerData as LakeWork | undefined) ?? await message;
-const rows = new LakeRows(work.out, work.name, work.batch);
+const rows = new LakeRows(work.out, work.name, work.batch, { hours: work.hours });
 // Fault injection for the tests, as rollup's: BSKY_FAIL_AT=lake-write[:n], the writer fails after its n-th chunk of input.
 const failAt = /^lake-write(?::(\d+))?$/.exec(process.env.BSKY_FAIL_AT ?? '');
 let chunks = 0;

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
-import { FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
+import { EVENTS, FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { makeDir } from '../io/make-dir.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
@@ -80,7 +80,7 @@ export class LakeWriter {
   recover(journal: LakeJournal | undefined): void {
     if (journal) this.commit(journal);
     rmSync(join(this.opts.dir, STAGING), { recursive: true, force: true });
-    // A lake begun by this version: every file it will hold has record_cut (session.ts reads one file's schema).
+    // A lake begun by this version: every file it will hold has record_cut (session.ts reads one file's schema), in hour partitions.
     if (lakeFiles(this.opts.dir).length === 0 && readFormat(this.opts.dir) < FORMAT_VERSION) {
       makeDir(this.opts.dir);
       writeFileAtomicSync(join(this.opts.dir, FORMAT), `${FORMAT_VERSION}\n`);
@@ -180,11 +180,14 @@ export class LakeWriter {
       rmSync(join(dir, f), { force: true });
       touched.add(dirname(join(dir, f)));
     }
-    for (const d of touched) {
-      if (!existsSync(d)) continue;
-      // A date whose files are all gone (retention, compaction) goes too.
-      if (readdirSync(d).length === 0) rmdirSync(d);
-      else fsyncPath(d);
+    const events = join(dir, EVENTS);
+    for (let d of touched) {
+      // A partition whose files are all gone (retention, compaction) goes too, and its date when it was the last hour.
+      while (d !== events && dirname(d) !== d && existsSync(d) && readdirSync(d).length === 0) {
+        rmdirSync(d);
+        d = dirname(d);
+      }
+      if (existsSync(d)) fsyncPath(d);
     }
   }
 

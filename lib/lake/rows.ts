@@ -5,8 +5,9 @@ import { openSegment } from '../spool/segments.js';
 import type { BskyEvent } from '../events/event.js';
 import { flatten, kindOf, type FlatRow } from '../rows/flatten.js';
 import { tokens } from '../metrics/words.js';
-import { DAY_US, formatWall, wallMicros } from '../time.js';
+import { DAY_US, formatWall, HOUR_US, wallMicros } from '../time.js';
 import { F, FastLine } from './fast-line.js';
+import { partitionDir } from './layout.js';
 import { BufferPool, ParquetFile, type ColumnSpec, type RowBlock, type ListColumn, type NumberColumn, type StringColumn } from './parquet.js';
 
 /**
@@ -68,13 +69,34 @@ export function cutRecord(record: string, subject: string | undefined): [number,
   return [0, record];
 }
 
-/** A date's open file and the block filling. */
-interface DateOut {
-  date: string;
+/** A partition's open file and the block filling. */
+interface PartOut {
+  /** The partition's folder, relative to `out` (layout.ts partitionDir). */
+  dir: string;
   file: ParquetFile;
   block: RowBlock;
   /** Rows in the file, the filling block's included. */
   rows: number;
+  /** When a row last went to it (LakeRows.tick): the least recent is closed first. */
+  used: number;
+}
+
+/**
+ * Partitions a writer keeps open at most: past this, drain() closes the
+ * least recently used one's file (a row of it coming later starts a new
+ * file, which compaction merges). Each open partition holds a block of
+ * buffers (about 2.5 MB); a batch of events in order has one or two open
+ * (an hour and the late events of the hour before).
+ */
+export const MAX_OPEN = 4;
+
+/** What a LakeRows is told besides where and what: the layout, and (the tests') sizes. */
+export interface LakeRowsOptions {
+  /** Hour partitions (`date=YYYY-MM-DD/hour=H/`, a lake of format 3 on); else date partitions. */
+  hours?: boolean;
+  blockRows?: number;
+  fileRows?: number;
+  groupRows?: number;
 }
 
 /** The columns of a block, by name. */
@@ -94,8 +116,9 @@ type Cols = ReturnType<typeof columnsOf>;
 
 /**
  * Turns a batch's spooled lines into the lake's Parquet files: one file per
- * event date (and per FILE_ROWS rows) under `out/date=YYYY-MM-DD/`, rows in
- * fold order. Every row gets its segment and line number (`seg`, `seq`, the
+ * partition of event time (and per FILE_ROWS rows) under
+ * `out/date=YYYY-MM-DD/hour=H/` (or `out/date=YYYY-MM-DD/` in a lake begun
+ * before hour partitions), rows in fold order. Every row gets its segment and line number (`seg`, `seq`, the
  * physical line, from 1: the order in which periodic folded it, which
  * rebuild follows; a writer given a range of a segment counts the lines
  * before it). The row is the
@@ -113,9 +136,10 @@ export class LakeRows {
   readonly files: string[] = [];
   private seq = 0;
   private seg = '';
-  private readonly outs = new Map<string, DateOut>();
-  private lastDay = NaN;
-  private last: DateOut | undefined;
+  private readonly outs = new Map<string, PartOut>();
+  private lastPart = NaN;
+  private last: PartOut | undefined;
+  private tick = 0;
   private cols: Cols | undefined;
   private readonly kinds = new Map<string, string>();
   private readonly fast = new FastLine();
@@ -126,8 +150,19 @@ export class LakeRows {
   /** Blocks' buffers, reused from one to the next. */
   private readonly pool = new BufferPool();
 
-  constructor(private readonly out: string, private readonly name: string, private readonly batch: number,
-    private readonly blockRows = BLOCK_ROWS, private readonly fileRows = FILE_ROWS, private readonly groupRows?: number) {}
+  private readonly hours: boolean;
+  private readonly partUs: number;
+  private readonly blockRows: number;
+  private readonly fileRows: number;
+  private readonly groupRows: number | undefined;
+
+  constructor(private readonly out: string, private readonly name: string, private readonly batch: number, opts: LakeRowsOptions = {}) {
+    this.hours = opts.hours ?? false;
+    this.partUs = this.hours ? HOUR_US : DAY_US;
+    this.blockRows = opts.blockRows ?? BLOCK_ROWS;
+    this.fileRows = opts.fileRows ?? FILE_ROWS;
+    this.groupRows = opts.groupRows;
+  }
 
   /** The segment whose lines come next, and how many of its lines come before them (a range that starts mid-segment). */
   segment(name: string, before = 0): void {
@@ -308,27 +343,36 @@ export class LakeRows {
     return undefined;
   }
 
-  /** The columns of the row group the date of `us` fills (an event without a time: 1970-01-01, its text in time_text). */
+  /** The columns of the row group the partition of `us` fills (an event without a time: 1970-01-01 at 00, its text in time_text). */
   private target(us: number): Cols {
-    const day = Number.isNaN(us) ? 0 : Math.floor(us / DAY_US);
-    if (day !== this.lastDay || this.last === undefined) {
-      const date = formatWall(day * DAY_US).slice(0, 10);
-      let o = this.outs.get(date);
-      if (o === undefined) this.outs.set(date, (o = this.open(date)));
+    const part = Number.isNaN(us) ? 0 : Math.floor(us / this.partUs);
+    if (part !== this.lastPart || this.last === undefined) {
+      const start = formatWall(part * this.partUs);
+      const dir = partitionDir(start.slice(0, 10), this.hours ? Number(start.slice(11, 13)) : undefined);
+      let o = this.outs.get(dir);
+      if (o === undefined) this.outs.set(dir, (o = this.open(dir)));
+      o.used = ++this.tick;
       this.last = o;
-      this.lastDay = day;
+      this.lastPart = part;
       this.cols = columnsOf(o.block);
     }
     return this.cols!;
   }
 
-  private open(date: string): DateOut {
-    const dir = join(this.out, `date=${date}`);
-    mkdirSync(dir, { recursive: true });
-    const rel = join(`date=${date}`, `${this.name}-${this.fileNo++}.parquet`);
+  private open(dir: string): PartOut {
+    mkdirSync(join(this.out, dir), { recursive: true });
+    const rel = join(dir, `${this.name}-${this.fileNo++}.parquet`);
     this.files.push(rel);
     const file = new ParquetFile(join(this.out, rel), LAKE_COLUMNS, { pool: this.pool, groupRows: this.groupRows });
-    return { date, file, block: file.block(this.blockRows), rows: 0 };
+    return { dir, file, block: file.block(this.blockRows), rows: 0, used: 0 };
+  }
+
+  /** Closes a partition's file (its filling block written first); a later row of it starts a new file. */
+  private async closeOut(o: PartOut): Promise<void> {
+    this.outs.delete(o.dir);
+    if (this.last === o) this.last = undefined;
+    await o.file.add(o.block);
+    await o.file.close();
   }
 
   /** Hands full blocks to their files (compressed off this thread; at most two in memory a file). */
@@ -339,8 +383,8 @@ export class LakeRows {
       // Its sizes first: the next block's buffers start at them.
       full.note();
       if (o.rows >= this.fileRows) {
-        // The file is full: closed, and the date goes on in a new one.
-        this.outs.delete(o.date);
+        // The file is full: closed, and the partition goes on in a new one.
+        this.outs.delete(o.dir);
         if (this.last === o) this.last = undefined;
         await o.file.add(full);
         await o.file.close();
@@ -349,6 +393,11 @@ export class LakeRows {
         if (this.last === o) this.cols = columnsOf(o.block);
         await o.file.add(full);
       }
+    }
+    while (this.outs.size > MAX_OPEN) {
+      let lru: PartOut | undefined;
+      for (const o of this.outs.values()) if (lru === undefined || o.used < lru.used) lru = o;
+      await this.closeOut(lru!);
     }
   }
 

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { takeWriter, WRITER_OPTIONS, WRITER_URL } from './prewarm.js';
-import { STAGING, EVENTS, walk } from './layout.js';
+import { EVENTS, HOURS, readFormat, STAGING, walk } from './layout.js';
 import { GROUP_ROWS } from './parquet.js';
 import { type SegmentRange } from './rows.js';
 import type { LakeDone, LakeWork } from './lake-worker.js';
@@ -69,7 +69,7 @@ export function splitRanges(segments: Array<{ path: string; name: string; bytes:
 
 /**
  * Stages one batch: the rows of `segments` (in fold order) written as zstd
- * Parquet, a file per event date and writer thread, into the staging folder
+ * Parquet, a file per partition (hour, or date) and writer thread, into the staging folder
  * of batch `batch`; nothing the readers see changes. The work runs in worker
  * threads (lake-worker.ts; two when the batch is large enough, each given
  * half its bytes), started at once: periodic starts the batch before its
@@ -91,7 +91,9 @@ export class BatchStager {
     const total = sized.reduce((a, s) => a + s.bytes, 0);
     const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism() - 1, Math.floor(total / THREAD_BYTES)));
     const name = `part-${String(batch).padStart(8, '0')}`;
-    this.done = Promise.all(splitRanges(sized, threads).map((ranges, k) => this.run({ segments: ranges, out: this.out, name: `${name}-${k}`, batch })));
+    // The layout the lake began with (recover() writes a new lake's FORMAT before any batch).
+    const hours = readFormat(lake) >= HOURS;
+    this.done = Promise.all(splitRanges(sized, threads).map((ranges, k) => this.run({ segments: ranges, out: this.out, name: `${name}-${k}`, batch, hours })));
     // A failure is reported by finish(), never left unhandled.
     this.done.catch(() => undefined);
   }

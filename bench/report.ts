@@ -116,7 +116,7 @@ export function report(results: Results, info: RunInfo): string {
   });
   if (sqlR !== undefined) checks.push([`lake: likes per minute over the lake at least 5x faster than DuckDB over the NDJSON (${sqlR.toFixed(1)}x)`, sqlR >= 5]);
   const sqlC = ratio(get('sql-ndjson'), get('sql-lake-compacted'));
-  add('sql-lake-compacted', `the same over that lake as periodic's compaction leaves a closed date (bench/compact-lake.ts)`, get('sql-lake-compacted'), top, {
+  add('sql-lake-compacted', `the same over that lake as periodic's compaction leaves a closed partition (bench/compact-lake.ts)`, get('sql-lake-compacted'), top, {
     ratio: sqlC === undefined ? undefined : `lake ${sqlC.toFixed(1)}x faster`, target: 'lake >= 5x faster', ok: sqlC === undefined ? undefined : sqlC >= 5,
   });
   if (sqlC !== undefined) checks.push([`lake: likes per minute over the compacted lake at least 5x faster than DuckDB over the NDJSON (${sqlC.toFixed(1)}x)`, sqlC >= 5]);

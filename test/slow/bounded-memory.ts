@@ -71,13 +71,13 @@ sh('bsky-gen -q --events 60000 --seed 42 --start 2025-03-16T12:30:00 | handle-st
 measure('periodic with an event stamped 2099 in a segment, and 60,000 more', lakeRun, { code: 0 });
 measure('periodic again over that state', lakeRun, { code: 0 });
 // A whole compaction step (DuckDB in process, issue 13's 200 MB): the capture folded with the lake in three runs (three
-// files of about 50 MB for its date at full size), then a later event closes the date and one run merges them (about 150 MB).
+// files of about 50 MB for its hour at full size: 20 minutes at 1,000 events a second), then a later event closes the hour and one run merges them (about 150 MB).
 sh('split -n l/3 capture.ndjson third-');
 for (const part of ['third-aa', 'third-ab', 'third-ac']) {
   sh(`handle-stream -q --spool spool-c < ${part} && periodic -q --spool spool-c --state state-c --metrics metrics-c --archive-days 0 --lake lake-c`);
 }
 sh('bsky-gen -q --events 1000 --seed 43 --start 2025-03-18T02:00:00 | handle-stream -q --spool spool-c');
-measure('periodic merging a closed date\'s three files (a compaction step)', 'TIME periodic -q --spool spool-c --state state-c --metrics metrics-c --archive-days 0 --lake lake-c', { code: 0 }, LAKE_LIMIT_MB);
+measure('periodic merging a closed hour\'s three files (a compaction step)', 'TIME periodic -q --spool spool-c --state state-c --metrics metrics-c --archive-days 0 --lake lake-c', { code: 0 }, LAKE_LIMIT_MB);
 sh('ls lake-c/events/date=*/hour=*/ | grep -q -- "-c.parquet$"');
 rmSync(dir, { recursive: true, force: true });
 console.log(`${events} events: ${failed === 0 ? 'every case under its limit' : `${failed} failures`}`);

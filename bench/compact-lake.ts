@@ -1,26 +1,31 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LakeWriter, mergeFiles } from '../lib/lake/lake.js';
+import { compactFiles, LakeWriter, mergeFiles } from '../lib/lake/lake.js';
 import { FORMAT, lakeFiles, STAGING } from '../lib/lake/layout.js';
 
 /**
- * A lake as periodic's compaction leaves a closed partition: each file of SRC
- * merged alone into DST by compaction's own merge (lake.ts mergeFiles: the
- * same COPY, options and DuckDB settings). A compaction step merges about
- * 128 MB of small per-run files; the benchmark's history lake was written by
- * one run in files of about that size, so file for file gives the files a
- * long-running lake holds. Arguments: SRC DST.
+ * A lake as periodic's compaction leaves a closed partition: each file of
+ * SRC merged alone into DST, HOW = `compact` by compaction's own merge
+ * (lake.ts compactFiles: the files' row groups, 32,768 rows here, are
+ * concatenated as they are), `duckdb` by DuckDB's COPY with compaction's
+ * options (lake.ts mergeFiles: what compaction does with the small row
+ * groups of runs under 8,192 events). A compaction step merges about 128 MB
+ * of small per-run files; the benchmark's history lake was written by one
+ * run in files of about that size, so file for file gives the files a
+ * long-running lake holds. Arguments: SRC DST HOW.
  */
-const [src, dst] = process.argv.slice(2);
-if (!src || !dst) {
-  process.stderr.write('usage: node dist/bench/compact-lake.js SRC_LAKE DST_LAKE\n');
+const [src, dst, how] = process.argv.slice(2);
+if (!src || !dst || (how !== 'compact' && how !== 'duckdb')) {
+  process.stderr.write('usage: node dist/bench/compact-lake.js SRC_LAKE DST_LAKE compact|duckdb\n');
   process.exit(2);
 }
 const writer = new LakeWriter({ dir: dst });
-const db = await writer.db();
 for (const f of lakeFiles(src)) {
   mkdirSync(dirname(join(dst, f.path)), { recursive: true });
-  await mergeFiles(db, [join(src, f.path)], join(dst, f.path).replace(/\.parquet$/, '-c.parquet'));
+  const from = join(src, f.path);
+  const to = join(dst, f.path).replace(/\.parquet$/, '-c.parquet');
+  if (how === 'compact') await compactFiles([from], to, () => writer.db());
+  else await mergeFiles(await writer.db(), [from], to);
 }
 if (existsSync(join(src, FORMAT))) copyFileSync(join(src, FORMAT), join(dst, FORMAT));
 await writer.close();

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { measure, step, type Proc, type Sample } from './measure.js';
 import { report, type Results } from './report.js';
 import { PARQUET } from '../lib/lake/write.js';
+import { CONCAT_MIN_ROWS } from '../lib/lake/lake.js';
 
 /**
  * `make bench`: generates seeded captures (cached in bench/out/), runs every
@@ -200,20 +201,25 @@ if (CASES.has('lake')) {
   };
   walk(join(h, 'spool'));
   if (segs.length && existsSync(join(h, 'lake'))) {
-    // The same lake as periodic's compaction leaves closed dates (what a long-running lake holds), built once for these
-    // compaction options: a change of them builds it again.
-    const compacted = join(h, `lake-compacted-${createHash('sha1').update(PARQUET).digest('hex').slice(0, 8)}`);
-    if (!existsSync(compacted)) {
-      log('compacting the history\'s lake as periodic does');
-      rmSync(`${compacted}.part`, { recursive: true, force: true });
-      step([NODE, join(ROOT, 'dist', 'bench', 'compact-lake.js'), join(h, 'lake'), `${compacted}.part`]);
-      renameSync(`${compacted}.part`, compacted);
+    // The same lake as periodic's compaction leaves closed partitions (what a long-running lake holds), built once for
+    // these compaction options (a change of them builds it again): as compaction merges this lake's files (row groups of
+    // 32,768: concatenated), and as DuckDB merges a lake fed runs of under 8,192 events (CONCAT_MIN_ROWS).
+    const key = createHash('sha1').update(`${PARQUET} concat ${CONCAT_MIN_ROWS}`).digest('hex').slice(0, 8);
+    const compacted = join(h, `lake-compacted-${key}`);
+    const merged = join(h, `lake-merged-${key}`);
+    for (const [dir, how] of [[compacted, 'compact'], [merged, 'duckdb']]) {
+      if (existsSync(dir)) continue;
+      log(`compacting the history's lake as periodic does (${how})`);
+      rmSync(`${dir}.part`, { recursive: true, force: true });
+      step([NODE, join(ROOT, 'dist', 'bench', 'compact-lake.js'), join(h, 'lake'), `${dir}.part`, how]);
+      renameSync(`${dir}.part`, dir);
     }
     const likes = (lake: string): Proc => tool('bsky-sql', '-q', '--csv', '--lake', lake, '--file', join(ROOT, 'sql', 'likes-per-minutes.sql'));
     for (let rep = 0; rep < REPS; rep++) {
       record('sql-ndjson', measure([{ label: 'duckdb', argv: [NODE, join(ROOT, 'dist', 'bench', 'sql-ndjson.js'), ...segs] }]));
       record('sql-lake', measure([likes(join(h, 'lake'))]));
       record('sql-lake-compacted', measure([likes(compacted)]));
+      record('sql-lake-merged', measure([likes(merged)]));
     }
     sizes.events ??= top;
   }

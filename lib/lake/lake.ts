@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
+import { concatParquet, NotConcatenable, rowsPerGroup } from './concat.js';
 import { EVENTS, FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { makeDir } from '../io/make-dir.js';
@@ -48,6 +49,8 @@ export interface LakeOptions extends DuckOptions {
   dir: string;
   /** A closed partition's files smaller than this are merged, a group of them per run. */
   compactBytes?: number;
+  /** Files whose row groups hold this many rows on average are merged by concatenation (concat.ts), others by DuckDB (CONCAT_MIN_ROWS). */
+  concatMinRows?: number;
   /** Dates older than this many days before the newest event's date are deleted (0: keep everything). */
   days?: number;
   /** Below this many free bytes on the lake's file system, lake writes wait (the metrics do not). */
@@ -152,7 +155,7 @@ export class LakeWriter {
       const batch = journal.batches++;
       const from = join(STAGING, `compact-${batch}.parquet`);
       mkdirSync(join(dir, STAGING), { recursive: true });
-      await mergeFiles(await this.db(), step.files.map((f) => join(dir, f)), join(dir, from));
+      await compactFiles(step.files.map((f) => join(dir, f)), join(dir, from), () => this.db(), this.opts.concatMinRows ?? concatMinRowsFromEnv());
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');
@@ -227,7 +230,44 @@ export class LakeWriter {
 }
 
 /**
- * Compaction's merge: the rows of Parquet `files` into one file `to` (PARQUET's options), on a connection opened
+ * Row groups at least this large on average (a quarter of the writer's
+ * 32,768) are kept as they are: compaction concatenates the files
+ * (concat.ts), a copy of their bytes. Smaller ones (a lake fed a few
+ * thousand events a run) are merged by DuckDB into row groups of up to
+ * 16 MB (mergeFiles), which queries read faster than many small ones.
+ */
+export const CONCAT_MIN_ROWS = 8192;
+
+/** BSKY_CONCAT_MIN_ROWS overrides CONCAT_MIN_ROWS (make verify-memory measures a step merged by DuckDB with it). */
+function concatMinRowsFromEnv(): number {
+  const v = Number(process.env.BSKY_CONCAT_MIN_ROWS);
+  return process.env.BSKY_CONCAT_MIN_ROWS && Number.isFinite(v) && v >= 0 ? v : CONCAT_MIN_ROWS;
+}
+
+/**
+ * A compaction step's merge: `files` into the new file `to`, by
+ * concatenation when their row groups are large enough and their footers
+ * allow it (same schema; concat.ts), else by DuckDB's COPY (`db` opened
+ * only then). docs/LAKE.md, Compaction.
+ */
+export async function compactFiles(files: string[], to: string, db: () => Promise<DuckDBConnection>, minRows = CONCAT_MIN_ROWS): Promise<'concat' | 'duckdb'> {
+  try {
+    if (rowsPerGroup(files) >= minRows) {
+      rmSync(to, { force: true });
+      concatParquet(files, to);
+      return 'concat';
+    }
+  } catch (err) {
+    if (!(err instanceof NotConcatenable)) throw err;
+    // Not concatenable (another schema: a file of an older lake): DuckDB reads them all.
+    rmSync(to, { force: true });
+  }
+  await mergeFiles(await db(), files, to);
+  return 'duckdb';
+}
+
+/**
+ * Compaction's merge by DuckDB: the rows of Parquet `files` into one file `to` (PARQUET's options), on a connection opened
  * as LakeWriter.db() opens it. Also the benchmark's, to query a lake as compaction leaves it (bench/compact-lake.ts).
  */
 export async function mergeFiles(db: DuckDBConnection, files: string[], to: string): Promise<void> {

@@ -16,14 +16,16 @@ export type TValue =
 /** [field id, value]; a value left undefined is not written. */
 export type TStruct = Array<[number, TValue | undefined]>;
 
-// Compact protocol type codes.
-const BOOL_TRUE = 1;
-const BOOL_FALSE = 2;
-const I32 = 5;
-const I64 = 6;
-const BINARY = 8;
-const LIST = 9;
-const STRUCT = 12;
+// Compact protocol type codes (concat.ts reads and writes the others).
+export const BOOL_TRUE = 1;
+export const BOOL_FALSE = 2;
+export const BYTE = 3;
+export const I16 = 4;
+export const I32 = 5;
+export const I64 = 6;
+export const BINARY = 8;
+export const LIST = 9;
+export const STRUCT = 12;
 const ELEM = { i32: I32, bin: BINARY, struct: STRUCT } as const;
 
 export const i32 = (v: number): TValue => ({ t: 'i32', v });
@@ -35,8 +37,8 @@ export const list = (elem: 'i32' | 'bin' | 'struct', v: Array<number | string | 
 /** Optional: a field written only when `v` is defined. */
 export const opt = <T>(v: T | undefined, f: (v: T) => TValue): TValue | undefined => (v === undefined ? undefined : f(v));
 
-/** A growing byte buffer for one encoded message. */
-class Out {
+/** A growing byte buffer for one encoded message (concat.ts writes footers with it too). */
+export class Out {
   buf = Buffer.allocUnsafe(256);
   len = 0;
 

@@ -85,7 +85,7 @@ interface PartOut {
  * Partitions a writer keeps open at most: past this, drain() closes the
  * least recently used one's file (a row of it coming later starts a new
  * file, which compaction merges). Each open partition holds a block of
- * buffers (about 2.5 MB); a batch of events in order has one or two open
+ * buffers (sized for 4,096 rows: a few MB); a batch of events in order has one or two open
  * (an hour and the late events of the hour before).
  */
 export const MAX_OPEN = 4;

@@ -11,7 +11,7 @@ export class NoLake extends Error {}
 
 /**
  * The views bsky-sql defines over a lake. `events`: one row per event (every
- * column, `date` from the partition). `likes`, `posts`: the created likes and
+ * column, `date` and `hour` from the partition folders). `likes`, `posts`: the created likes and
  * posts, the rows most metrics start from.
  */
 export function viewsSql(lake: string, format: LakeFormat = { cut: true, mixed: false }): string[] {

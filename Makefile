@@ -126,7 +126,7 @@ VERIFY_EVENTS ?= 1000000
 verify-1m: all
 	node dist/test/slow/pipeline-1m.js $(VERIFY_EVENTS)
 
-# Issue 12's memory cases under 150 MB each: handle-stream restarting over 1.2M unfolded events, bsky-plot, bsky-window, periodic with a FIFO; periodic with its lake folding them and merging a closed date (a compaction step) under 200 MB (about two minutes).
+# Issue 12's memory cases under 150 MB each: handle-stream restarting over 1.2M unfolded events, bsky-plot, bsky-window, periodic with a FIFO; periodic with its lake folding them and merging a closed hour (a compaction step, concatenated and by DuckDB) under 200 MB (about two minutes).
 VERIFY_SPOOL_EVENTS ?= 1200000
 verify-memory: all
 	node dist/test/slow/bounded-memory.js $(VERIFY_SPOOL_EVENTS)

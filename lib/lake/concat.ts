@@ -25,7 +25,6 @@ type Node =
   | { type: 12; v: Field[] }; // struct
 type Field = [number, Node];
 
-
 /** Reads compact-protocol structs from a buffer. */
 class Reader {
   pos = 0;

@@ -383,11 +383,8 @@ export class LakeRows {
       // Its sizes first: the next block's buffers start at them.
       full.note();
       if (o.rows >= this.fileRows) {
-        // The file is full: closed, and the partition goes on in a new one.
-        this.outs.delete(o.dir);
-        if (this.last === o) this.last = undefined;
-        await o.file.add(full);
-        await o.file.close();
+        // The file is full: closed (its block is the full one), and the partition goes on in a new one.
+        await this.closeOut(o);
       } else {
         o.block = o.file.block(this.blockRows);
         if (this.last === o) this.cols = columnsOf(o.block);

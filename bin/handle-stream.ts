@@ -8,7 +8,8 @@ import { takeSpool } from '../lib/spool/take-spool.js';
 import { streamProm, type StreamCounted } from '../lib/ops/stream-prom.js';
 import { seedDedupe } from '../lib/spool/seed-dedupe.js';
 import { refuseOther } from '../lib/spool/segments.js';
-import { SpoolWriter } from '../lib/spool/spool-writer.js';
+import { SpoolWriter, type PublishReason } from '../lib/spool/spool-writer.js';
+import { SegmentLake } from '../lib/lake/segment-lake.js';
 import { inputProgress, statusLine } from '../lib/spool/status-line.js';
 import { DEDUPE_MAX_US } from '../lib/events/dedupe.js';
 import { TIME_POLICY_OPTIONS, timePolicyFrom, type TimePolicyArgs } from '../lib/events/time-policy.js';
@@ -30,6 +31,7 @@ const spec: ToolSpec = {
     threads: threadsOption('the spool'),
     'disk-retry': { type: 'string', describe: 'on a full disk, hold what was read, stop reading and retry this often', default: '5s', duration: true, min: 1000, max: 3_600_000_000 },
     status: { type: 'string', describe: 'a status line on stderr every few seconds', choices: ['auto', 'always', 'never'], default: 'auto' },
+    'lake-files': { type: 'boolean', describe: 'at a live pace (not while reading a backlog), write each published segment\'s rows as the lake\'s Parquet files beside it (SPOOL/lake/), so that periodic only moves them into its lake; --no-lake-files: periodic writes them all itself', default: true },
     prom: { type: 'string', describe: 'a Prometheus text file of counters, rewritten atomically every 5 s and at exit, for node_exporter\'s textfile collector', defaultText: 'the state folder beside the spool, ./state/handle-stream.prom' },
   },
   examples: [
@@ -38,7 +40,7 @@ const spec: ToolSpec = {
   ],
 };
 
-const opts = parseArgs<{ spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; diskRetry: string; status: string; prom?: string; threads: number } & TimePolicyArgs>(spec);
+const opts = parseArgs<{ lakeFiles: boolean; spool: string; rotateEvery: string; rotateBytes: number; tz?: string; time: 'receive' | 'created'; dedupeWindow: string; diskRetry: string; status: string; prom?: string; threads: number } & TimePolicyArgs>(spec);
 const rotateMs = durationValue(opts.rotateEvery)! / 1000;
 const dedupeUs = durationValue(opts.dedupeWindow)!;
 const policy = timePolicyFrom(spec.name, opts);
@@ -48,8 +50,19 @@ const diskFull = new DiskFull(spec.name, retryMs);
 const held = await takeSpool(opts.spool, spec.name).catch((err: Error) => fail(spec.name, err instanceof IoError || err.message.startsWith('spool ') ? err.message : `${opts.spool}: ${describeError(err)}`));
 if (held.kind === 'age') setInterval(() => held.lost() && fail(spec.name, `spool ${opts.spool}: lost its lock (${held.lost()!.message})`), 1000).unref();
 let spool: SpoolWriter;
+let lake: SegmentLake | undefined;
 try {
-  spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, diskFull, token: held.token });
+  lake = opts.lakeFiles ? new SegmentLake(opts.spool, (message) => process.stderr.write(`${spec.name}: ${message}\n`)) : undefined;
+  // Only at a live pace: a segment published because it filled up (--rotate-bytes) means a backlog read at full speed,
+  // where the writer thread would fall behind and its memory add to the reader's (docs/LAKE.md, Segment files); periodic
+  // writes those rows itself, until a segment is published by age again.
+  let backlog = false;
+  const onPublish = (name: string, why: PublishReason): void => {
+    if (why === 'size') backlog = true;
+    else if (why === 'time') backlog = false;
+    if (!backlog) lake!.add(name);
+  };
+  spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, diskFull, token: held.token, ...(lake ? { onPublish } : {}) });
 } catch (err) {
   fail(spec.name, err instanceof IoError ? err.message : `${opts.spool}: ${describeError(err)}`);
 }
@@ -82,6 +95,9 @@ await runParse(spec, { ...opts, rejects: opts.rejects ?? join(opts.spool, 'rejec
   onChunk: input.add,
   onRejects: (rejects) => (live.rejects = rejects),
 });
+// The lake files of the last segments (a replay's backlog), unless stopped by a signal: periodic writes those itself.
+if (lake && !stop.signal.aborted) await lake.drained();
+await lake?.close();
 status?.stop();
 prom.stop();
 await held.release();

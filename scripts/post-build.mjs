@@ -16,6 +16,8 @@ const entryPoints = Object.fromEntries(readdirSync('dist/bin').filter((f) => f.e
 entryPoints['parse-worker'] = 'dist/lib/events/parse-worker.js';
 // So is the lake's (lib/lake/write.ts starts ./lake-worker.js).
 entryPoints['lake-worker'] = 'dist/lib/lake/lake-worker.js';
+// And handle-stream's (lib/lake/segment-lake.ts starts ./segment-lake-worker.js).
+entryPoints['segment-lake-worker'] = 'dist/lib/lake/segment-lake-worker.js';
 // And the module periodic's launcher uses to start that worker before it loads periodic's bundle (lib/lake/prewarm.ts).
 entryPoints['lake-prewarm'] = 'dist/lib/lake/prewarm.js';
 /** The commands import DuckDB's API from its own bundle (below), not from node_modules. */

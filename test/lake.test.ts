@@ -60,8 +60,9 @@ test('lake: periodic writes every folded event into the lake once, by date and h
   const hours = await lakeQuery(join(dir, 'lake'), (files) => `SELECT count(*) AS n FROM ${files} WHERE hour <> hour(time) OR date <> time::DATE`);
   t.equal(hours[0].n, '0', 'every row in the partition of its wall-clock time');
   t.notOk(existsSync(join(dir, 'lake', '.staging')), 'no staged file or empty staging folder left');
-  const meta = await lakeQuery(join(dir, 'lake'), (files) => `SELECT DISTINCT compression FROM parquet_metadata('${join(dir, 'lake', 'events', '**', '*.parquet')}')`);
-  t.deepEqual(meta.map((m) => m.compression), ['ZSTD'], 'zstd');
+  const meta = await lakeQuery(join(dir, 'lake'), (files) => `SELECT DISTINCT path_in_schema = 'batch' AS batch, compression FROM parquet_metadata('${join(dir, 'lake', 'events', '**', '*.parquet')}') ORDER BY 1`);
+  // batch: a few bytes a row group, uncompressed so that periodic sets it in the files handle-stream wrote (segment-lake.ts).
+  t.deepEqual(meta, [{ batch: false, compression: 'ZSTD' }, { batch: true, compression: 'UNCOMPRESSED' }], 'zstd (batch, a one-entry dictionary, uncompressed)');
   cleanup();
   t.end();
 });
@@ -150,7 +151,7 @@ test('lake: tidy() after a commit removes the staging folder\'s empty folders, n
   t.end();
 });
 
-test('lake: periodic\'s launcher starts the writer thread before periodic loads and periodic gives it the batch: one thread a run, none with --no-lake; the bundle alone starts its own', async (t) => {
+test('lake: periodic\'s launcher starts the writer thread before periodic loads and periodic gives it the batch: one thread a run, none with --no-lake; the bundle alone starts its own; none writes when handle-stream wrote the files', async (t) => {
   const { dir, cleanup } = tempDir();
   // A preload lists the Worker threads the main thread starts, each by the bundle that started it, printed at exit.
   const preload = join(dir, 'count.mjs');
@@ -171,10 +172,11 @@ if (wt.isMainThread) {
   };
   const half = chunks(lines, 2);
   mkdirSync(join(dir, 'a'));
-  run('handle-stream', ['-q', '--rotate-bytes', '100000'], half[0], { cwd: join(dir, 'a') });
+  // handle-stream --no-lake-files: periodic's own writer thread writes the rows.
+  run('handle-stream', ['-q', '--no-lake-files', '--rotate-bytes', '100000'], half[0], { cwd: join(dir, 'a') });
   t.equal(threads(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: join(dir, 'a'), env }), 'through the launcher'), 'lake-prewarm.js', 'one thread, started by the launcher (lake-prewarm.js) before periodic.js: it wrote the batch');
   t.equal(threads(run('periodic', ['--lake', 'lake', '-q'], '', { cwd: join(dir, 'a'), env }), 'nothing new'), 'lake-prewarm.js', 'a run with nothing new leaves it unused, and ends');
-  run('handle-stream', ['-q', '--rotate-bytes', '100000'], half[1], { cwd: join(dir, 'a') });
+  run('handle-stream', ['-q', '--no-lake-files', '--rotate-bytes', '100000'], half[1], { cwd: join(dir, 'a') });
   // The bundle run without its launcher: the batch starts its own thread.
   const bundle = spawnSync(process.execPath, [join(ROOT, 'dist', 'bundle', 'bin', 'periodic.js'), '--lake', 'lake', '-q'], { cwd: join(dir, 'a'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
   t.equal(threads({ code: bundle.status, stderr: bundle.stderr }, 'the bundle alone'), 'periodic.js', 'without the launcher, periodic starts one for the batch');
@@ -182,6 +184,13 @@ if (wt.isMainThread) {
   mkdirSync(join(dir, 'b'));
   run('handle-stream', ['-q'], half[0], { cwd: join(dir, 'b') });
   t.equal(threads(run('periodic', ['--no-lake', '-q'], '', { cwd: join(dir, 'b'), env }), '--no-lake'), '', '--no-lake starts none');
+  // handle-stream wrote every segment's files: the bundle alone starts no writer thread, and the lake holds every event once.
+  mkdirSync(join(dir, 'c'));
+  // Two runs, a segment each (published at the end of the input, not because it filled up: a backlog gets no files).
+  for (const part of half) run('handle-stream', ['-q'], part, { cwd: join(dir, 'c') });
+  const moved = spawnSync(process.execPath, [join(ROOT, 'dist', 'bundle', 'bin', 'periodic.js'), '--lake', 'lake', '-q'], { cwd: join(dir, 'c'), env: { ...ENV, ...env }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  t.equal(threads({ code: moved.status, stderr: moved.stderr }, 'handle-stream\'s files'), '', 'the files handle-stream wrote are moved in: no writer thread');
+  t.deepEqual(await lakeKeys(join(dir, 'c')), spooledKeys(join(dir, 'c')), 'every event in the lake exactly once');
   cleanup();
   t.end();
 });
@@ -206,7 +215,8 @@ test('lake: a run that fails while the lake\'s writer thread works stops it clea
 
 test('lake: a run whose lake writer thread fails says so in one line, exits 1 with the metrics saved, and the next run writes every event once', async (t) => {
   const { dir, cleanup } = tempDir();
-  run('handle-stream', ['-q', '--rotate-bytes', '600000'], Buffer.concat(lines), { cwd: dir });
+  // --no-lake-files: periodic's own writer thread writes the rows.
+  run('handle-stream', ['-q', '--no-lake-files', '--rotate-bytes', '600000'], Buffer.concat(lines), { cwd: dir });
   const failed = run('periodic', ['--lake', 'lake', '-q'], '', { cwd: dir, env: { BSKY_FAIL_AT: 'lake-write:2' } });
   t.equal(failed.code, 1, 'exit 1');
   t.equal(failed.stderr, 'periodic: injected failure (BSKY_FAIL_AT=lake-write:2)\n', 'one line');

@@ -301,3 +301,55 @@ export function concatParquet(paths: string[], to: string): { rows: number; grou
     for (const fd of fds) closeSync(fd);
   }
 }
+
+/**
+ * Sets the value of a `constant` column (parquet.ts ColumnSpec.constant) in
+ * a file written by the lake's writer: in every row group, the 4 bytes of
+ * the column chunk's one-entry dictionary, and its statistics' least and
+ * greatest (the footer keeps its length: same-size values). The file is
+ * changed in place (the caller syncs it). Returns the chunks set; throws
+ * (nothing in the footer changed) when the column is not such a chunk.
+ */
+export function setConstant(path: string, column: string, value: number): number {
+  const fd = openSync(path, 'r+');
+  try {
+    const { fields, dataEnd } = readFooter(fd, path);
+    const entry = Buffer.alloc(4);
+    entry.writeInt32LE(value);
+    const at: number[] = [];
+    const rg = field(fields, FMD.rowGroups);
+    for (const g of rg?.type === LIST ? rg.v : []) {
+      const columns = field((g as { v: Field[] }).v, 1);
+      for (const c of columns?.type === LIST ? columns.v : []) {
+        const meta = field((c as { v: Field[] }).v, 3);
+        if (meta?.type !== STRUCT) continue;
+        const name = field(meta.v, 3);
+        if (name?.type !== LIST || name.v.map((n) => (n as { v: Buffer }).v.toString()).join('.') !== column) continue;
+        // ColumnMetaData: 4 codec (0: uncompressed), 11 dictionary_page_offset, 12 statistics.
+        const codec = field(meta.v, 4) as { v: number } | undefined;
+        const dict = field(meta.v, 11) as { v: number } | undefined;
+        if (codec?.v !== 0 || dict === undefined) throw new Error(`${path}: column ${column} is not a constant column (compressed, or no dictionary)`);
+        const head = Buffer.alloc(64);
+        const n = readSync(fd, head, 0, head.length, dict.v);
+        const r = new Reader(head.subarray(0, n));
+        const ph = r.struct();
+        // PageHeader: 1 type (2: dictionary), 2 uncompressed size, 3 compressed size, 7 dictionary page header (1 num_values).
+        const nv = field(ph, 7)?.type === STRUCT ? field((field(ph, 7) as { v: Field[] }).v, 1) : undefined;
+        if ((field(ph, 1) as { v: number } | undefined)?.v !== 2 || (field(ph, 3) as { v: number } | undefined)?.v !== 4 || (nv as { v: number } | undefined)?.v !== 1) {
+          throw new Error(`${path}: column ${column}'s dictionary is not one INT32 entry`);
+        }
+        at.push(dict.v + r.pos);
+        // Statistics: 1 max, 2 min (deprecated), 5 max_value, 6 min_value.
+        const stats = field(meta.v, 12);
+        if (stats?.type === STRUCT) for (const [id, s] of stats.v) if ([1, 2, 5, 6].includes(id) && s.type === BINARY && s.v.length === 4) s.v = entry;
+      }
+    }
+    const footer = encodeFields(fields);
+    if (footer.length !== fstatSync(fd).size - 8 - dataEnd) throw new Error(`${path}: the footer changed length`);
+    for (const pos of at) writeSync(fd, entry, 0, 4, pos);
+    writeSync(fd, footer, 0, footer.length, dataEnd);
+    return at.length;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -4,7 +4,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
 import { concatParquet, NotConcatenable, rowsPerGroup } from './concat.js';
-import { EVENTS, FORMAT, FORMAT_VERSION, lakeFiles, readFormat, STAGING } from './layout.js';
+import { EVENTS, FORMAT, FORMAT_VERSION, HOURS, lakeFiles, readFormat, STAGING } from './layout.js';
+import { takeSegmentFiles } from './segment-lake.js';
+import { dropWriter } from './prewarm.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { makeDir } from '../io/make-dir.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
@@ -75,7 +77,7 @@ export class LakeWriter {
   /** Segments that were waiting for the lake before this run (for the message when writes resume). */
   private waitedBefore = 0;
   /** The batch the fold feeds as it reads (one pass over the segments), when begin() started one. */
-  private early: { stager: BatchStager; batch: number } | undefined;
+  private early: { stager?: BatchStager; ready: Array<{ from: string; to: string }>; batch: number } | undefined;
 
   constructor(readonly opts: LakeOptions) {}
 
@@ -91,19 +93,23 @@ export class LakeWriter {
   }
 
   /**
-   * Starts this run's batch before the fold: its writer runs in a worker
-   * thread (write.ts, rows.ts) while the main thread folds the same
-   * segments. Only when no segment waits from an earlier run (those go
-   * first, read from the archive) and free space is above the floor; else
-   * stage() does it all. Staged files are uncommitted until the journal
-   * stage() returns is saved.
+   * Starts this run's batch before the fold: the files handle-stream wrote
+   * for the fresh segments are moved into staging with their batch set
+   * (segment-lake.ts); the other segments' rows are written by a worker
+   * thread (write.ts, rows.ts) while the main thread folds them. Only when
+   * no segment waits from an earlier run (those go first, read from the
+   * archive) and free space is above the floor; else stage() does it all.
+   * Staged files are uncommitted until the journal stage() returns is saved.
    */
   async begin(saved: LakeJournal | undefined, spool: string, fresh: string[]): Promise<void> {
     if (fresh.length === 0 || (saved?.behind ?? []).length) return;
     if (freeBytes(this.opts.dir) < (this.opts.minFree ?? 0)) return;
     const batch = saved?.batches ?? 0;
-    const segments = fresh.map((name) => ({ name, path: join(spool, name) }));
-    this.early = { stager: new BatchStager(this.opts.dir, batch, segments), batch };
+    const { files, cold } = takeSegmentFiles(this.opts.dir, spool, fresh, batch, readFormat(this.opts.dir) >= HOURS);
+    const stager = cold.length ? new BatchStager(this.opts.dir, batch, cold.map((name) => ({ name, path: join(spool, name) }))) : undefined;
+    // Nothing for periodic's own writer: the thread its launcher started goes (it would take a core's time to start).
+    if (!stager) dropWriter();
+    this.early = { ...(stager ? { stager } : {}), ready: files, batch };
   }
 
   /** The journal to save with the folded segments: they wait for the lake (behind the ones already waiting). */
@@ -129,7 +135,7 @@ export class LakeWriter {
     if (early && waiting.length && early.batch === journal.batches) {
       // The fold fed this batch as it read the segments: finish it.
       journal.batches++;
-      journal.publish.push(...(await early.stager.finish()).files);
+      journal.publish.push(...early.ready, ...(early.stager ? (await early.stager.finish()).files : []));
       crashPoint('lake-stage');
     } else if (waiting.length && free < (this.opts.minFree ?? 0)) {
       journal.behind = waiting;
@@ -150,7 +156,7 @@ export class LakeWriter {
       const cutoff = formatWall(wallMicros(newest.slice(0, 10) + 'T00:00:00.000000') - this.opts.days * DAY_US).slice(0, 10);
       for (const f of lakeFiles(dir)) if (f.date < cutoff) journal.remove.push(f.path);
     }
-    const step = compactionStep(dir, newest, this.opts.compactBytes ?? 128 << 20);
+    const step = compactionStep(dir, newest, this.opts.compactBytes ?? 128 << 20, new Set(journal.remove));
     if (step) {
       const batch = journal.batches++;
       const from = join(STAGING, `compact-${batch}.parquet`);
@@ -222,7 +228,7 @@ export class LakeWriter {
 
   /** Ends what this run started (a batch a failed run did not stage stops first). */
   async close(): Promise<void> {
-    await this.early?.stager.abort();
+    await this.early?.stager?.abort();
     this.early = undefined;
     this.duck?.close();
     this.duck = undefined;

@@ -21,6 +21,7 @@ const REP = { REQUIRED: 0, OPTIONAL: 1, REPEATED: 2 } as const;
 const CONVERTED = { UTF8: 0, LIST: 3, TIMESTAMP_MICROS: 10, UINT_8: 11, INT_32: 17, JSON: 19 } as const;
 const ENC = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, DELTA_BINARY_PACKED: 5 } as const;
 const ZSTD = 6;
+const UNCOMPRESSED = 0;
 const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
 
 /** What a column holds: a string (`dict`: dictionary-encoded while its values are few), JSON text, a list of strings, a timestamp (microseconds, wall clock), an INT32 or an unsigned 8-bit integer. */
@@ -38,6 +39,15 @@ export interface ColumnSpec {
    * fewer pages.
    */
   wholeGroup?: boolean;
+  /**
+   * An `int32` column whose rows in a file all hold one value that is set
+   * after the file is written (the lake's `batch`: periodic's run number,
+   * unknown to handle-stream when it writes a segment's rows; setConstant).
+   * Each row group's chunk is uncompressed: a one-entry dictionary (the
+   * value's 4 bytes) and a page of indices that are all 0; its statistics
+   * give the value as least and greatest. Implies wholeGroup.
+   */
+  constant?: boolean;
 }
 
 export type Compress = (data: Buffer, level: number) => Promise<Buffer>;
@@ -765,6 +775,14 @@ export class NumberColumn extends Column {
     super.release();
     this.pool.give(`${this.key}:v`, this.values.buf);
   }
+
+  /** A `constant` column's chunk (ColumnSpec.constant): its value, and its data page's body: the levels, then every row's index 0. */
+  constantPage(): { value: number; body: Buffer; levels: number } {
+    if (this.nulls > 0 || this.min !== this.max) throw new Error(`parquet: column ${this.spec.name} is constant, but holds ${this.nulls ? 'nulls' : 'more than one value'}`);
+    const idx = new Bytes(Buffer.allocUnsafe(16));
+    rleRun(idx, this.levelCount, 0, 1);
+    return { value: this.min, body: Buffer.concat([this.levels(), Buffer.of(1), idx.done()]), levels: this.levelCount };
+  }
 }
 
 export type AnyColumn = StringColumn | ListColumn | NumberColumn;
@@ -1038,8 +1056,9 @@ export class ParquetFile {
       return;
     }
     const compress = await loadZstd();
-    // The wholeGroup columns' one page each.
-    const whole = await Promise.all(g.whole.map((c) => c && dataPage(compress, c)));
+    // The wholeGroup columns' one page each; a constant column's two uncompressed pages.
+    const constant = g.whole.map((c) => (c?.spec.constant ? constantPages(c as NumberColumn) : undefined));
+    const whole = await Promise.all(g.whole.map((c) => (c && !c.spec.constant ? dataPage(compress, c) : undefined)));
     for (let i = 0; i < whole.length; i++) {
       if (whole[i]) g.chunks[i].take(whole[i]!);
       g.whole[i]?.note();
@@ -1054,7 +1073,7 @@ export class ParquetFile {
     for (let i = 0; i < this.specs.length; i++) {
       const spec = this.specs[i];
       const c = g.chunks[i];
-      const dict = dictPages[i];
+      const dict = dictPages[i] ?? constant[i]?.dict;
       const first = this.offset;
       let raw = 0;
       let packed = 0;
@@ -1066,7 +1085,7 @@ export class ParquetFile {
         packed += dict.header.length + dict.body.length;
       }
       const dataOffset = this.offset;
-      for (const p of c.pages) {
+      for (const p of constant[i] ? [constant[i]!.data] : c.pages) {
         this.append(p.header, p.body);
         raw += p.header.length + p.raw;
         packed += p.header.length + p.body.length;
@@ -1075,13 +1094,15 @@ export class ParquetFile {
       // Bounds: a dictionary's entries when every page used it (plain string pages keep none); numbers' least and greatest.
       let min: Buffer | undefined;
       let max: Buffer | undefined;
-      if (dict && c.plainPages === 0) ({ min, max } = g.dicts[i]!.bounds());
+      if (constant[i]) min = max = bound(spec.type, constant[i]!.value);
+      else if (dict && c.plainPages === 0) ({ min, max } = g.dicts[i]!.bounds());
       else if (c.lo <= c.hi) [min, max] = [bound(spec.type, c.lo), bound(spec.type, c.hi)];
       const encodings = [...(dict ? [ENC.PLAIN_DICTIONARY] : []), ...(c.plainPages ? [ENC.PLAIN] : []), ...(c.deltaPages ? [ENC.DELTA_BINARY_PACKED] : []), ENC.RLE];
+      const values = constant[i]?.levels ?? c.values;
       const path = spec.type === 'list' || spec.type === 'dictlist' ? [spec.name, 'list', 'element'] : [spec.name];
-      const stats: TStruct = [[3, opt(c.nulls, i64)], [5, opt(max, bin)], [6, opt(min, bin)]];
-      const meta: TStruct = [[1, i32(physical(spec.type))], [2, list('i32', encodings)], [3, list('bin', path)], [4, i32(ZSTD)],
-        [5, i64(c.values)], [6, i64(raw)], [7, i64(packed)], [9, i64(dataOffset)], [11, opt(dictOffset, i64)], [12, struct(stats)]];
+      const stats: TStruct = [[3, opt(constant[i] ? 0 : c.nulls, i64)], [5, opt(max, bin)], [6, opt(min, bin)]];
+      const meta: TStruct = [[1, i32(physical(spec.type))], [2, list('i32', encodings)], [3, list('bin', path)], [4, i32(constant[i] ? UNCOMPRESSED : ZSTD)],
+        [5, i64(values)], [6, i64(raw)], [7, i64(packed)], [9, i64(dataOffset)], [11, opt(dictOffset, i64)], [12, struct(stats)]];
       columns.push([[2, i64(first)], [3, struct(meta)]]);
     }
     for (const d of g.dicts) d?.release();
@@ -1125,6 +1146,20 @@ export class ParquetFile {
       // Already closed.
     }
   }
+}
+
+/**
+ * A constant column's chunk (ColumnSpec.constant), uncompressed so that
+ * setConstant can rewrite its value in place: a dictionary page of one INT32
+ * entry, and a data page whose indices are all 0.
+ */
+function constantPages(c: NumberColumn): { value: number; levels: number; dict: Page; data: Page } {
+  const { value, body, levels } = c.constantPage();
+  const entry = bound('int32', value);
+  const dict: Page = { header: encodeStruct([[1, i32(PAGE.DICTIONARY)], [2, i32(4)], [3, i32(4)], [7, struct([[1, i32(1)], [2, i32(ENC.PLAIN_DICTIONARY)]])]]), body: entry, raw: 4 };
+  const data: Page = { header: encodeStruct([[1, i32(PAGE.DATA)], [2, i32(body.length)], [3, i32(body.length)],
+    [5, struct([[1, i32(levels)], [2, i32(ENC.PLAIN_DICTIONARY)], [3, i32(ENC.RLE)], [4, i32(ENC.RLE)]])]]), body, raw: body.length };
+  return { value, levels, dict, data };
 }
 
 /** A number's bound as its physical type's bytes (INT64 for timestamps, else INT32; little-endian). */

@@ -49,3 +49,8 @@ export function takeWriter(): Worker | undefined {
   warm.worker.ref();
   return warm.worker;
 }
+
+/** Ends the thread prewarmWriter started, when the run has no rows to write itself (handle-stream wrote them: segment-lake.ts). */
+export function dropWriter(): void {
+  void takeWriter()?.terminate();
+}

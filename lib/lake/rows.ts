@@ -26,7 +26,7 @@ export const LAKE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'quote', type: 'string' }, { name: 'mentions', type: 'list' }, { name: 'links', type: 'list' },
   { name: 'tags', type: 'dictlist' }, { name: 'list', type: 'string' }, { name: 'created_at', type: 'string', rowBytes: 28 },
   { name: 'words', type: 'dictlist' }, { name: 'record', type: 'json', rowBytes: 256 }, { name: 'record_cut', type: 'uint8', ...W },
-  { name: 'batch', type: 'int32', ...W }, { name: 'seg', type: 'dict', ...W }, { name: 'seq', type: 'int32', ...W },
+  { name: 'batch', type: 'int32', constant: true, ...W }, { name: 'seg', type: 'dict', ...W }, { name: 'seq', type: 'int32', ...W },
 ];
 
 /**
@@ -97,6 +97,8 @@ export interface LakeRowsOptions {
   blockRows?: number;
   fileRows?: number;
   groupRows?: number;
+  /** Buffers to reuse (a writer that lives across batches: handle-stream's, segment-lake.ts). */
+  pool?: BufferPool;
 }
 
 /** The columns of a block, by name. */
@@ -148,7 +150,7 @@ export class LakeRows {
   private plainMinute = '\u0000';
   private fileNo = 0;
   /** Blocks' buffers, reused from one to the next. */
-  private readonly pool = new BufferPool();
+  private readonly pool: BufferPool;
 
   private readonly hours: boolean;
   private readonly partUs: number;
@@ -162,6 +164,7 @@ export class LakeRows {
     this.blockRows = opts.blockRows ?? BLOCK_ROWS;
     this.fileRows = opts.fileRows ?? FILE_ROWS;
     this.groupRows = opts.groupRows;
+    this.pool = opts.pool ?? new BufferPool();
   }
 
   /** The segment whose lines come next, and how many of its lines come before them (a range that starts mid-segment). */

@@ -14,6 +14,7 @@ import { lockProcess } from '../lock/process-lock.js';
 import { LakeWriter, type LakeOptions } from '../lake/lake.js';
 import { lakeBytes } from '../lake/layout.js';
 import { lakeStates } from '../lake/rebuild.js';
+import { sweepSegmentFiles } from '../lake/segment-lake.js';
 import { inputBytes, startProgress } from '../cli/progress.js';
 
 export interface RollupOptions {
@@ -174,6 +175,8 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       else rmSync(join(opts.spool, name), { force: true });
       crashPoint('archive-mid');
     }
+    // The lake files handle-stream wrote for segments now out of the spool (moved into the lake, or left to periodic's writer).
+    sweepSegmentFiles(opts.spool);
     if (opts.archiveSpanUs !== undefined) pruneArchiveSpan(opts.spool, opts.archiveSpanUs, keep);
     else pruneArchive(opts.spool, opts.archiveDays, keep);
     return {

@@ -7,6 +7,8 @@ import { IoError, isDiskFull } from '../io/io-error.js';
 import { makeDir } from '../io/make-dir.js';
 import { openName, segmentName } from './segments.js';
 
+export type PublishReason = 'size' | 'time' | 'end';
+
 export interface SpoolOptions {
   dir: string;
   /** Publish the open segment at least this often (ms), when it holds anything. */
@@ -17,6 +19,8 @@ export interface SpoolOptions {
   diskFull?: DiskFull;
   /** The writer's start token (HeldLock.token), in its segment names. */
   token: string;
+  /** Told each segment's name once it is published, and why: it reached maxBytes, it was rotateMs old, or the input ended. */
+  onPublish?: (name: string, why: PublishReason) => void;
 }
 
 /**
@@ -48,7 +52,7 @@ export class SpoolWriter extends Writable {
     }
     this.timer = setInterval(() => {
       try {
-        this.publish();
+        this.publish('time');
       } catch (err) {
         this.destroy(err as Error);
       }
@@ -88,13 +92,13 @@ export class SpoolWriter extends Writable {
       throw err;
     }
     this.bytes += chunk.length;
-    if (this.bytes >= this.opts.maxBytes) this.publish();
+    if (this.bytes >= this.opts.maxBytes) this.publish('size');
   }
 
   override _final(done: (err?: Error | null) => void): void {
     clearInterval(this.timer);
     try {
-      this.publish();
+      this.publish('end');
       done();
     } catch (err) {
       done(err as Error);
@@ -112,16 +116,18 @@ export class SpoolWriter extends Writable {
   }
 
   /** Closes the open segment and renames it into place; an empty one is removed. */
-  publish(): void {
+  publish(why: PublishReason = 'time'): void {
     if (this.fd === null) return;
     const open = this.openPath();
+    let name: string | undefined;
     try {
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = null;
       if (this.bytes === 0) rmSync(open, { force: true });
       else {
-        renameSync(open, join(this.opts.dir, segmentName(this.opts.token, this.seq)));
+        name = segmentName(this.opts.token, this.seq);
+        renameSync(open, join(this.opts.dir, name));
         this.published++;
       }
     } catch (err) {
@@ -129,5 +135,6 @@ export class SpoolWriter extends Writable {
     }
     this.seq++;
     this.bytes = 0;
+    if (name !== undefined) this.opts.onPublish?.(name, why);
   }
 }

@@ -83,6 +83,16 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** Makes a file's (or folder's) content and name durable. */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Gives the temporary file the mode of the file it replaces, as an in-place write would keep it. */
 function keepMode(fd: number, target: string): void {
   try {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck, type DuckOptions } from './duck.js';
@@ -7,7 +7,7 @@ import { concatParquet, NotConcatenable, rowsPerGroup } from './concat.js';
 import { EVENTS, FORMAT, FORMAT_VERSION, HOURS, lakeFiles, readFormat, STAGING } from './layout.js';
 import { takeSegmentFiles } from './segment-lake.js';
 import { dropWriter } from './prewarm.js';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { fsyncPath, writeFileAtomicSync } from '../io/atomic-write.js';
 import { makeDir } from '../io/make-dir.js';
 import { DAY_US, formatWall, wallMicros } from '../time.js';
 import { BatchStager, PARQUET, stageSegments } from './write.js';
@@ -61,15 +61,6 @@ export interface LakeOptions extends DuckOptions {
   warn?: (message: string) => void;
 }
 
-/** Makes a file's (or folder's) content and name durable. */
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** periodic's writer of the lake: recover at start, stage before the state is saved, commit after. */
 export class LakeWriter {

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { fsyncPath } from '../io/atomic-write.js';
 import { BufferPool } from './parquet.js';
 import { feedSegments, LakeRows } from './rows.js';
 import type { SegmentDone, SegmentWork } from './segment-lake.js';
@@ -18,15 +19,6 @@ parentPort!.on('message', (work: SegmentWork) => {
   chain = chain.then(() => write(work)).then((done) => parentPort!.postMessage(done satisfies SegmentDone));
 });
 
-/** Makes a file's (or folder's) content and name durable. */
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function write(work: SegmentWork): Promise<SegmentDone> {
   rmSync(work.out, { recursive: true, force: true });

@@ -112,8 +112,8 @@ export class SegmentLake {
       this.next();
     });
     w.on('error', (err) => {
-      // The thread died: every segment from here on is left to periodic.
-      this.warn(`the lake's writer thread failed (${err.message}); periodic writes the rows of the segments from here on`);
+      // The thread died: the segments waiting are left to periodic; the next one published starts a new thread.
+      this.warn(`the lake's writer thread failed (${err.message}); periodic writes the rows of the segments it had not written`);
       this.worker = undefined;
       this.busy = false;
       this.queue.length = 0;

@@ -6,6 +6,7 @@ import { chunks, genLines, LAKE_KEY, lakeQuery, spooledKeys } from './lake-fixtu
 import { IS_ROOT, mountTmpfs } from './mounts.js';
 import { setConstant } from '../lib/lake/concat.js';
 import { walk } from '../lib/lake/layout.js';
+import { feedSegments, LakeRows } from '../lib/lake/rows.js';
 
 // handle-stream writes each published segment's lake rows beside it (lib/lake/segment-lake.ts); periodic moves them in.
 const lines = genLines(3000, 31, ['--start', '2025-03-16T23:59:00.000000', '--rate', '20', '--dup-rate', '0.01', '--bad-rate', '0.003']);
@@ -189,7 +190,7 @@ test('segment lake: a lake on another file system (tmpfs): the folders are copie
     t.deepEqual(keys.map((k) => k.k as string).sort(), spooledKeys(dir), 'every event once');
     const batches = await lakeQuery(join(dir, 'lake'), (f) => `SELECT DISTINCT batch FROM ${f} ORDER BY 1`);
     t.deepEqual(batches.map((b) => b.batch), [0, 1], 'batches set');
-    t.deepEqual(readdirSync(join(dir, 'spool', 'lake')).filter((f) => f !== '.open'), [], 'nothing left in the spool');
+    t.deepEqual(spoolLake(dir), [], 'nothing left in the spool');
   } finally {
     unmount();
     cleanup();
@@ -199,12 +200,10 @@ test('segment lake: a lake on another file system (tmpfs): the folders are copie
 
 test('segment lake: setConstant sets a constant column in every row group, statistics included; refuses any other column', async (t) => {
   const { dir, cleanup } = tempDir();
-  const { LakeRows } = await import('../lib/lake/rows.js');
   // A segment of canonical events, as handle-stream spools them.
   run('handle-stream', ['-q', '--no-lake-files'], Buffer.concat(genLines(3000, 33, ['--start', '2025-03-17T00:00:00.000000'])), { cwd: dir });
   const seg = join(dir, 'spool', readdirSync(join(dir, 'spool')).find((f) => f.startsWith('seg-'))!);
   const rowsOut = new LakeRows(join(dir, 'out'), 'p', 7, { hours: true, groupRows: 1000, blockRows: 500 });
-  const { feedSegments } = await import('../lib/lake/rows.js');
   await feedSegments(rowsOut, [{ path: seg, name: 'seg-x' }]);
   await rowsOut.end();
   const [file] = walk(join(dir, 'out'));

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { setConstant } from './concat.js';
 import { EVENTS, partitionDir, STAGING, walk } from './layout.js';
+import { WRITER_OPTIONS } from './prewarm.js';
 
 /**
  * The lake's rows written by handle-stream (docs/LAKE.md, Segment files).
@@ -54,8 +55,6 @@ const WORKER_URL = new URL('./segment-lake-worker.js', import.meta.url);
  * left to periodic).
  */
 export class SegmentLake {
-  written = 0;
-  failed = 0;
   private worker: Worker | undefined;
   private readonly queue: string[] = [];
   private busy = false;
@@ -100,15 +99,15 @@ export class SegmentLake {
   }
 
   private start(): Worker {
-    const w = new Worker(WORKER_URL, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    // Started as periodic's writer threads are.
+    const w = new Worker(WORKER_URL, WRITER_OPTIONS);
     w.on('message', (m: SegmentDone) => {
       this.busy = false;
       if (m.error !== undefined) {
-        this.failed++;
         // Once per kind of failure (a full disk says so every segment): periodic writes those rows itself.
         if (m.error !== this.lastError) this.warn(`lake files of ${m.name} not written (${m.error}); periodic writes its rows itself`);
         this.lastError = m.error;
-      } else if (!m.gone) this.written++;
+      }
       this.next();
     });
     w.on('error', (err) => {
@@ -196,9 +195,4 @@ export function sweepSegmentFiles(spool: string): void {
     if (name === OPEN || (name !== TAKEN && existsSync(join(spool, name)))) continue;
     rmSync(join(dir, name), { recursive: true, force: true });
   }
-}
-
-/** The folder under which a segment's files are (for the tests). */
-export function segmentFilesDir(spool: string, name: string): string {
-  return join(spool, SPOOL_LAKE, name);
 }

@@ -6,10 +6,11 @@ import { FORMAT, lakeFiles, STAGING } from '../lib/lake/layout.js';
 /**
  * A lake as periodic's compaction leaves a closed partition: each file of
  * SRC merged alone into DST, HOW = `compact` by compaction's own merge
- * (lake.ts compactFiles: the files' row groups, 32,768 rows here, are
- * concatenated as they are), `duckdb` by DuckDB's COPY with compaction's
- * options (lake.ts mergeFiles: what compaction does with the small row
- * groups of runs under 8,192 events). A compaction step merges about 128 MB
+ * (lake.ts compactFiles: the writer's row groups coalesced, those of
+ * 32,768 rows copied as they are, smaller ones joined), `duckdb` by
+ * DuckDB's COPY with compaction's options (lake.ts mergeFiles: what
+ * compaction does with files the writer did not make; what it did with
+ * runs under 8,192 events until session 16). A compaction step merges about 128 MB
  * of small per-run files; the benchmark's history lake was written by one
  * run in files of about that size, so file for file gives the files a
  * long-running lake holds. Arguments: SRC DST HOW.

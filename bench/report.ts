@@ -120,11 +120,11 @@ export function report(results: Results, info: RunInfo): string {
     ratio: sqlC === undefined ? undefined : `lake ${sqlC.toFixed(1)}x faster`, target: 'lake >= 5x faster', ok: sqlC === undefined ? undefined : sqlC >= 5,
   });
   if (sqlC !== undefined) checks.push([`lake: likes per minute over the compacted lake at least 5x faster than DuckDB over the NDJSON (${sqlC.toFixed(1)}x)`, sqlC >= 5]);
-  const sqlM = ratio(get('sql-ndjson'), get('sql-lake-merged'));
-  add('sql-lake-merged', `the same over that lake merged by DuckDB, as compaction merges runs of under 8,192 events`, get('sql-lake-merged'), top, {
-    ratio: sqlM === undefined ? undefined : `lake ${sqlM.toFixed(1)}x faster`, target: 'lake >= 5x faster', ok: sqlM === undefined ? undefined : sqlM >= 5,
+  const sqlS = ratio(get('sql-ndjson'), get('sql-lake-short'));
+  add('sql-lake-short', `the same events as runs of 4,096 events write them (a row group each), as compaction leaves them (coalesced)`, get('sql-lake-short'), top, {
+    ratio: sqlS === undefined ? undefined : `lake ${sqlS.toFixed(1)}x faster`, target: 'lake >= 5x faster', ok: sqlS === undefined ? undefined : sqlS >= 5,
   });
-  if (sqlM !== undefined) checks.push([`lake: likes per minute over the lake merged by DuckDB (small runs) at least 5x faster than DuckDB over the NDJSON (${sqlM.toFixed(1)}x)`, sqlM >= 5]);
+  if (sqlS !== undefined) checks.push([`lake: likes per minute over a lake of short runs, compacted, at least 5x faster than DuckDB over the NDJSON (${sqlS.toFixed(1)}x)`, sqlS >= 5]);
   if (info.sizes?.lake && info.sizes.ndjson) {
     const share = info.sizes.lake / info.sizes.ndjson;
     checks.push([`lake: at most 30% of the canonical NDJSON's bytes (${(100 * share).toFixed(1)}%: ${(info.sizes.lake / info.events).toFixed(0)} bytes an event against ${(info.sizes.ndjson / info.events).toFixed(0)})`, share <= 0.3]);

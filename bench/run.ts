@@ -36,6 +36,8 @@ const BIN = join(ROOT, 'bin');
 const NODE = process.execPath;
 const OUT = resolve(o.out ?? join(ROOT, 'bench', 'out'));
 const REPS = +(o.reps ?? (o.quick ? 1 : 5));
+/** Events a run of the sql-lake-short case (a lake fed short runs: a row group each). */
+const SHORT_RUN = 4096;
 const EVENTS = +(o.events ?? (o.quick ? 3000 : 1_000_000));
 const HISTORY = (o.history ?? (o.quick ? '0,3000,6000' : '0,1000000,10000000')).split(',').map(Number);
 const NEW = +(o.new ?? (o.quick ? 500 : 60_000));
@@ -217,16 +219,24 @@ if (CASES.has('lake')) {
   walk(join(h, 'spool'));
   if (segs.length && existsSync(join(h, 'lake'))) {
     // The same lake as periodic's compaction leaves closed partitions (what a long-running lake holds), built once for
-    // these compaction options (a change of them builds it again): as compaction merges this lake's files (row groups of
-    // 32,768: concatenated), and as DuckDB merges a lake fed runs of under 8,192 events (CONCAT_MIN_ROWS).
-    const key = createHash('sha1').update(`${PARQUET} concat ${CONCAT_MIN_ROWS}`).digest('hex').slice(0, 8);
+    // these compaction options (a change of them builds it again): this lake's files merged by compaction (row groups
+    // of 32,768: copied as they are), and the same events as runs of SHORT_RUN events write them (a row group and a
+    // dictionary each) merged by compaction (coalesced into groups of up to 32,768 rows).
+    const key = createHash('sha1').update(`${PARQUET} concat ${CONCAT_MIN_ROWS} coalesce 1`).digest('hex').slice(0, 8);
     const compacted = join(h, `lake-compacted-${key}`);
-    const merged = join(h, `lake-merged-${key}`);
-    for (const [dir, how] of [[compacted, 'compact'], [merged, 'duckdb']]) {
+    const short = join(h, `lake-short-${SHORT_RUN}`);
+    const shortCompacted = join(h, `lake-short-${SHORT_RUN}-compacted-${key}`);
+    if (!existsSync(short)) {
+      log(`writing the history's events as runs of ${SHORT_RUN} events write them`);
+      rmSync(`${short}.part`, { recursive: true, force: true });
+      step([NODE, join(ROOT, 'dist', 'bench', 'short-lake.js'), join(h, 'spool'), join(h, 'lake'), `${short}.part`, String(SHORT_RUN)]);
+      renameSync(`${short}.part`, short);
+    }
+    for (const [from, dir] of [[join(h, 'lake'), compacted], [short, shortCompacted]]) {
       if (existsSync(dir)) continue;
-      log(`compacting the history's lake as periodic does (${how})`);
+      log(`compacting ${from} as periodic does`);
       rmSync(`${dir}.part`, { recursive: true, force: true });
-      step([NODE, join(ROOT, 'dist', 'bench', 'compact-lake.js'), join(h, 'lake'), `${dir}.part`, how]);
+      step([NODE, join(ROOT, 'dist', 'bench', 'compact-lake.js'), from, `${dir}.part`, 'compact']);
       renameSync(`${dir}.part`, dir);
     }
     const likes = (lake: string): Proc => tool('bsky-sql', '-q', '--csv', '--lake', lake, '--file', join(ROOT, 'sql', 'likes-per-minutes.sql'));
@@ -234,7 +244,7 @@ if (CASES.has('lake')) {
       record('sql-ndjson', measure([{ label: 'duckdb', argv: [NODE, join(ROOT, 'dist', 'bench', 'sql-ndjson.js'), ...segs] }]));
       record('sql-lake', measure([likes(join(h, 'lake'))]));
       record('sql-lake-compacted', measure([likes(compacted)]));
-      record('sql-lake-merged', measure([likes(merged)]));
+      record('sql-lake-short', measure([likes(shortCompacted)]));
     }
     sizes.events ??= top;
   }

@@ -12,15 +12,18 @@ test('bench: --quick runs every case on a tiny capture and prints the table and 
   t.equal(r.status, 0, 'exit 0');
   t.match(r.stdout, /^## Latest run\n/);
   t.match(r.stdout, /\| case \| what runs \| median s \| CPU s \| events\/s \| ratio \|/);
-  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-lake-6000', 'sql-lake', 'sql-lake-compacted', 'sql-lake-merged', 'sql-ndjson']) {
+  for (const name of ['bare', 'ingest', 'replay', 'pipeline', 'refresh-0', 'refresh-6000', 'duckdb-6000', 'refresh-lake-6000', 'sql-lake', 'sql-lake-compacted', 'sql-lake-short', 'sql-ndjson']) {
     t.match(r.stdout, new RegExp(`\\n\\| ${name} \\|`), `a row for ${name}`);
   }
   t.match(r.stdout, /\nTargets:\n\n- (PASS|FAIL) ingest:/);
   t.match(r.stdout, /peak RSS of handle-stream and periodic/);
   t.match(r.stdout, /- (PASS|FAIL) lake: at most 30% of the canonical NDJSON's bytes/);
   t.match(r.stdout, /- (PASS|FAIL) lake: likes per minute over the compacted lake at least 5x faster/);
-  t.match(r.stdout, /- (PASS|FAIL) lake: likes per minute over the lake merged by DuckDB \(small runs\) at least 5x faster/);
-  t.equal(readdirSync(join(dir, 'history-lake4-6000')).filter((f) => f.startsWith('lake-merged-')).length, 1, 'the lake merged by DuckDB too');
+  t.match(r.stdout, /- (PASS|FAIL) lake: likes per minute over a lake of short runs, compacted, at least 5x faster/);
+  const short = readdirSync(join(dir, 'history-lake4-6000')).filter((f) => f.startsWith('lake-short-4096-compacted-'));
+  t.equal(short.length, 1, 'the lake of short runs, compacted, too');
+  const shortFiles = readdirSync(join(dir, 'history-lake4-6000', short[0], 'events'), { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
+  t.ok(shortFiles.length > 0, `its files: ${shortFiles.join(', ')}`);
   const compacted = readdirSync(join(dir, 'history-lake4-6000')).filter((f) => f.startsWith('lake-compacted-'));
   t.equal(compacted.length, 1, 'the compacted lake is built beside the history\'s');
   const files = readdirSync(join(dir, 'history-lake4-6000', compacted[0], 'events'), { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));

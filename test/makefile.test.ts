@@ -138,7 +138,8 @@ test('make verify-memory (on 20,000 events here): each of issue 12\'s memory cas
   const r = make('verify-memory VERIFY_SPOOL_EVENTS=20000');
   t.equal(r.code, 0, r.stdout + r.stderr);
   t.match(r.stdout, /\(limit 150\), exit 0\n[^]*periodic folding the same segments with its lake: peak RSS \d+ MB \(limit 200\)/);
-  t.match(r.stdout, /periodic merging a closed hour's three files \(a compaction step, concatenated\): peak RSS \d+ MB \(limit 200\), exit 0\n/);
+  t.match(r.stdout, /periodic merging a closed hour's three files \(a compaction step, coalesced\): peak RSS \d+ MB \(limit 200\), exit 0\n/);
+  t.match(r.stdout, /periodic coalescing a closed hour of short runs' files \(a compaction step\): peak RSS \d+ MB \(limit 200\), exit 0\n/);
   t.match(r.stdout, /periodic merging a closed hour's three files \(a compaction step, by DuckDB\): peak RSS \d+ MB \(limit 200\), exit 0\n/);
   t.match(r.stdout, /20000 events: every case under its limit\n$/);
   t.end();

@@ -18,15 +18,15 @@ import { BINARY, BOOL_FALSE, BOOL_TRUE, BYTE, I16, I32, I64, LIST, Out, STRUCT }
 export class NotConcatenable extends Error {}
 
 /** A Thrift compact-protocol value: its type code and payload. */
-type Node =
+export type Node =
   | { type: 1 | 2 | 3 | 4 | 5 | 6; v: number } // bool (1 true, 2 false), byte, i16, i32, i64
   | { type: 8; v: Buffer } // binary
   | { type: 9; elem: number; v: Node[] } // list
   | { type: 12; v: Field[] }; // struct
-type Field = [number, Node];
+export type Field = [number, Node];
 
 /** Reads compact-protocol structs from a buffer. */
-class Reader {
+export class Reader {
   pos = 0;
   constructor(private readonly buf: Buffer) {}
 
@@ -161,7 +161,7 @@ export function decodeFields(buf: Buffer): Field[] {
   return fields;
 }
 
-const field = (fields: Field[], id: number): Node | undefined => fields.find((f) => f[0] === id)?.[1];
+export const field = (fields: Field[], id: number): Node | undefined => fields.find((f) => f[0] === id)?.[1];
 
 /** Adds `shift` to the integer field `id` of `fields`, when it is there. */
 function shiftField(fields: Field[], id: number, shift: number): void {
@@ -172,13 +172,13 @@ function shiftField(fields: Field[], id: number, shift: number): void {
 }
 
 /** A Parquet file's footer: FileMetaData's fields, and where its column chunks end. */
-interface Footer {
+export interface Footer {
   fields: Field[];
   /** Bytes [4, dataEnd) hold the file's column chunks (and any page indexes, bloom filters). */
   dataEnd: number;
 }
 
-function readFooter(fd: number, path: string): Footer {
+export function readFooter(fd: number, path: string): Footer {
   const size = fstatSync(fd).size;
   const tail = Buffer.alloc(8);
   const head = Buffer.alloc(4);
@@ -193,7 +193,7 @@ function readFooter(fd: number, path: string): Footer {
 }
 
 /** FileMetaData's field ids (parquet.thrift). */
-const FMD = { version: 1, schema: 2, numRows: 3, rowGroups: 4, encryption: 8, signingKey: 9 } as const;
+export const FMD = { version: 1, schema: 2, numRows: 3, rowGroups: 4, encryption: 8, signingKey: 9 } as const;
 
 /** The rows per row group of the files, on average (footers only): whether concatenation keeps row groups worth keeping. */
 export function rowsPerGroup(paths: string[]): number {
@@ -213,6 +213,22 @@ export function rowsPerGroup(paths: string[]): number {
   return groups === 0 ? 0 : rows / groups;
 }
 
+/** Throws NotConcatenable unless the footers share one schema, are not encrypted and list their row groups as Parquet does. */
+export function checkFooters(footers: Footer[], paths: string[]): void {
+  const schema = (f: Footer): Buffer => {
+    const s = field(f.fields, FMD.schema);
+    if (s === undefined) throw new NotConcatenable('a footer without a schema');
+    return encodeFields([[FMD.schema, s]]);
+  };
+  const first = schema(footers[0]);
+  for (const [i, f] of footers.entries()) {
+    if (field(f.fields, FMD.encryption) || field(f.fields, FMD.signingKey)) throw new NotConcatenable(`${paths[i]}: encrypted`);
+    if (!schema(f).equals(first)) throw new NotConcatenable(`${paths[i]}: another schema than ${paths[0]}'s`);
+    const rg = field(f.fields, FMD.rowGroups);
+    if (rg !== undefined && (rg.type !== LIST || rg.elem !== STRUCT)) throw new NotConcatenable(`${paths[i]}: malformed row groups`);
+  }
+}
+
 /**
  * Concatenates Parquet files into `to` (created; the caller syncs it).
  * Throws NotConcatenable, before writing anything, when the files cannot be
@@ -222,18 +238,7 @@ export function concatParquet(paths: string[], to: string): { rows: number; grou
   const fds = paths.map((p) => openSync(p, 'r'));
   try {
     const footers = fds.map((fd, i) => readFooter(fd, paths[i]));
-    const schema = (f: Footer): Buffer => {
-      const s = field(f.fields, FMD.schema);
-      if (s === undefined) throw new NotConcatenable('a footer without a schema');
-      return encodeFields([[FMD.schema, s]]);
-    };
-    const first = schema(footers[0]);
-    for (const [i, f] of footers.entries()) {
-      if (field(f.fields, FMD.encryption) || field(f.fields, FMD.signingKey)) throw new NotConcatenable(`${paths[i]}: encrypted`);
-      if (!schema(f).equals(first)) throw new NotConcatenable(`${paths[i]}: another schema than ${paths[0]}'s`);
-      const rg = field(f.fields, FMD.rowGroups);
-      if (rg !== undefined && (rg.type !== LIST || rg.elem !== STRUCT)) throw new NotConcatenable(`${paths[i]}: malformed row groups`);
-    }
+    checkFooters(footers, paths);
     // The row groups, their offsets shifted to where their file's bytes go.
     const groups: Node[] = [];
     let rows = 0;

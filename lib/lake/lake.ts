@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck, type DuckOptions } from './duck.js';
 import { compactionStep } from './compact.js';
+import { coalesceParquet } from './coalesce.js';
 import { concatParquet, NotConcatenable, rowsPerGroup } from './concat.js';
 import { EVENTS, FORMAT, FORMAT_VERSION, HOURS, lakeFiles, readFormat, STAGING } from './layout.js';
 import { takeSegmentFiles } from './segment-lake.js';
@@ -51,8 +52,6 @@ export interface LakeOptions extends DuckOptions {
   dir: string;
   /** A closed partition's files smaller than this are merged, a group of them per run. */
   compactBytes?: number;
-  /** Files whose row groups hold this many rows on average are merged by concatenation (concat.ts), others by DuckDB (CONCAT_MIN_ROWS). */
-  concatMinRows?: number;
   /** Dates older than this many days before the newest event's date are deleted (0: keep everything). */
   days?: number;
   /** Below this many free bytes on the lake's file system, lake writes wait (the metrics do not). */
@@ -152,7 +151,7 @@ export class LakeWriter {
       const batch = journal.batches++;
       const from = join(STAGING, `compact-${batch}.parquet`);
       mkdirSync(join(dir, STAGING), { recursive: true });
-      await compactFiles(step.files.map((f) => join(dir, f)), join(dir, from), () => this.db(), this.opts.concatMinRows ?? concatMinRowsFromEnv());
+      await compactFiles(step.files.map((f) => join(dir, f)), join(dir, from), () => this.db(), compactOptionsFromEnv());
       journal.publish.push({ from, to: join(dirname(step.files[0]), `part-${String(batch).padStart(8, '0')}-c.parquet`) });
       journal.remove.push(...step.files);
       crashPoint('lake-compact');
@@ -227,38 +226,59 @@ export class LakeWriter {
 }
 
 /**
- * Row groups at least this large on average (a quarter of the writer's
- * 32,768) are kept as they are: compaction concatenates the files
- * (concat.ts), a copy of their bytes. Smaller ones (a lake fed a few
- * thousand events a run) are merged by DuckDB into row groups of up to
- * 16 MB (mergeFiles), which queries read faster than many small ones.
+ * Files not written by the lake writer (an older lake's, DuckDB's) whose
+ * row groups hold this many rows on average are concatenated as they are
+ * (concat.ts, a copy of their bytes); smaller ones are merged by DuckDB
+ * into row groups of up to 16 MB (mergeFiles). The writer's own files are
+ * coalesced whatever their groups (coalesce.ts).
  */
 export const CONCAT_MIN_ROWS = 8192;
 
-/** BSKY_CONCAT_MIN_ROWS overrides CONCAT_MIN_ROWS (make verify-memory measures a step merged by DuckDB with it). */
-function concatMinRowsFromEnv(): number {
-  const v = Number(process.env.BSKY_CONCAT_MIN_ROWS);
-  return process.env.BSKY_CONCAT_MIN_ROWS && Number.isFinite(v) && v >= 0 ? v : CONCAT_MIN_ROWS;
+/** How compaction merges. */
+export interface CompactOptions {
+  /** Other writers' files with row groups this large on average are concatenated (CONCAT_MIN_ROWS). */
+  minRows?: number;
+  /** DuckDB's COPY for every file (BSKY_COMPACT=duckdb: make verify-memory measures such a step). */
+  duckdb?: boolean;
+}
+
+/** BSKY_COMPACT=duckdb: every compaction step merged by DuckDB (make verify-memory measures its memory). */
+function compactOptionsFromEnv(): CompactOptions {
+  return process.env.BSKY_COMPACT === 'duckdb' ? { duckdb: true } : {};
 }
 
 /**
- * A compaction step's merge: `files` into the new file `to`, by
- * concatenation when their row groups are large enough and their footers
- * allow it (same schema; concat.ts), else by DuckDB's COPY (`db` opened
- * only then). docs/LAKE.md, Compaction.
+ * A compaction step's merge: `files` into the new file `to`. The lake
+ * writer's files are coalesced (coalesce.ts: consecutive small row groups
+ * joined into groups of up to 32,768 rows, large ones copied as they are);
+ * other files are concatenated when their row groups are large enough and
+ * their footers allow it (same schema; concat.ts), else merged by DuckDB's
+ * COPY (`db` opened only then). docs/LAKE.md, Compaction.
  */
-export async function compactFiles(files: string[], to: string, db: () => Promise<DuckDBConnection>, minRows = CONCAT_MIN_ROWS): Promise<'concat' | 'duckdb'> {
-  try {
-    if (rowsPerGroup(files) >= minRows) {
+export async function compactFiles(files: string[], to: string, db: () => Promise<DuckDBConnection>, opts: CompactOptions = {}): Promise<'coalesce' | 'concat' | 'duckdb'> {
+  if (!opts.duckdb) {
+    for (const merge of [
+      async () => {
+        await coalesceParquet(files, to);
+        return 'coalesce' as const;
+      },
+      async () => {
+        if (rowsPerGroup(files) < (opts.minRows ?? CONCAT_MIN_ROWS)) return undefined;
+        concatParquet(files, to);
+        return 'concat' as const;
+      },
+    ]) {
       rmSync(to, { force: true });
-      concatParquet(files, to);
-      return 'concat';
+      try {
+        const how = await merge();
+        if (how) return how;
+      } catch (err) {
+        // Not theirs to merge (another writer's files, another schema: a file of an older lake): the next way.
+        if (!(err instanceof NotConcatenable)) throw err;
+      }
     }
-  } catch (err) {
-    if (!(err instanceof NotConcatenable)) throw err;
-    // Not concatenable (another schema: a file of an older lake): DuckDB reads them all.
-    rmSync(to, { force: true });
   }
+  rmSync(to, { force: true });
   await mergeFiles(await db(), files, to);
   return 'duckdb';
 }

@@ -61,9 +61,25 @@ export type Compress = (data: Buffer, level: number) => Promise<Buffer>;
  */
 let zstd: Promise<Compress> | undefined;
 export function loadZstd(): Promise<Compress> {
-  zstd ??= loadCompress();
+  zstd ??= loadBinding().then((b) => b.compress);
   return zstd;
 }
+
+export type Decompress = (data: Buffer) => Promise<Buffer>;
+
+let unzstd: Promise<Decompress> | undefined;
+/** zstd's decompress, from the same native module (compaction's coalescing reads pages: coalesce.ts). */
+export function loadUnzstd(): Promise<Decompress> {
+  unzstd ??= loadBinding().then((b) => b.decompress);
+  return unzstd;
+}
+
+interface ZstdBinding {
+  compress: Compress;
+  decompress: Decompress;
+}
+
+let binding: Promise<ZstdBinding> | undefined;
 
 /**
  * On Linux, the platform's glibc build is loaded directly: the package's
@@ -72,15 +88,18 @@ export function loadZstd(): Promise<Compress> {
  * once per writer thread). Elsewhere, or if that build is missing or does
  * not load (musl), the package's loader chooses.
  */
-async function loadCompress(): Promise<Compress> {
-  if (process.platform === 'linux') {
-    try {
-      return (createRequire(import.meta.url)(`@mongodb-js/zstd-linux-${process.arch}-gnu`) as { compress: Compress }).compress;
-    } catch {
-      // The loader below.
+function loadBinding(): Promise<ZstdBinding> {
+  binding ??= (async () => {
+    if (process.platform === 'linux') {
+      try {
+        return createRequire(import.meta.url)(`@mongodb-js/zstd-linux-${process.arch}-gnu`) as ZstdBinding;
+      } catch {
+        // The loader below.
+      }
     }
-  }
-  return (await import('@mongodb-js/zstd/bindings.js')).compress as Compress;
+    return (await import('@mongodb-js/zstd/bindings.js')) as unknown as ZstdBinding;
+  })();
+  return binding;
 }
 
 /**
@@ -450,7 +469,7 @@ function packMini(out: Bytes, deltas: Float64Array, from: number, to: number, le
 }
 
 /** Bits needed for values up to max. */
-function bitWidth(max: number): number {
+export function bitWidth(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
 }
 
@@ -955,6 +974,9 @@ class OpenGroup {
  */
 export const GROUP_ROWS = 1 << 15;
 
+/** The footer's created_by: compaction coalesces the row groups of files that carry it (coalesce.ts). */
+export const CREATED_BY = 'bsky-tools lake writer';
+
 /**
  * One Parquet file, written front to back: `PAR1`, row groups as they
  * fill, then the footer at close(). Rows go into blocks (block()), each
@@ -1125,7 +1147,7 @@ export class ParquetFile {
       if (this.open) this.closeGroup(this.open);
       await this.queue;
       const meta: TStruct = [[1, i32(1)], [2, list('struct', schemaElements(this.specs))], [3, i64(this.rows)],
-        [4, list('struct', this.groups)], [6, bin('bsky-tools lake writer')],
+        [4, list('struct', this.groups)], [6, bin(CREATED_BY)],
         // Every leaf ordered by its type: readers trust min_value and max_value only then.
         [7, list('struct', this.specs.map((): TStruct => [[1, struct([])]]))]];
       const footer = encodeStruct(meta);

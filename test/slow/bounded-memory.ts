@@ -4,8 +4,8 @@
 // at 1,000/s) and still knowing them, bsky-plot on endless and on the largest
 // inputs it takes, bsky-window with absurd --size/--hop, periodic with a FIFO
 // in the spool, then folding the whole spool (without the lake, then with it,
-// under 200 MB: issue 13's target), and a compaction step of about 150 MB
-// (under 200 MB too). Too slow for `make test` at full size (about two minutes).
+// under 200 MB: issue 13's target), and compaction steps of about 150 MB
+// (under 200 MB too: copied, by DuckDB, and coalescing short runs' row groups). Too slow for `make test` at full size (about two minutes).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,17 +72,23 @@ measure('periodic with an event stamped 2099 in a segment, and 60,000 more', lak
 measure('periodic again over that state', lakeRun, { code: 0 });
 // A whole compaction step (issue 13's 200 MB): the capture folded with the lake in three runs (three files of about
 // 50 MB for its hour at full size: 20 minutes at 1,000 events a second), then a later event closes the hour and one run
-// merges them (about 150 MB): by concatenation (their row groups are the writer's 32,768 rows), and the same step
-// merged by DuckDB in process (BSKY_CONCAT_MIN_ROWS past them: what compaction does with the small row groups of short runs).
+// merges them (about 150 MB): coalesced (their row groups are the writer's 32,768 rows: copied as they are), and the same
+// step merged by DuckDB in process (BSKY_COMPACT=duckdb: what compaction does with files the writer did not make).
 sh('split -n l/3 capture.ndjson third-');
 for (const part of ['third-aa', 'third-ab', 'third-ac']) {
   sh(`handle-stream -q --spool spool-c < ${part} && periodic -q --spool spool-c --state state-c --metrics metrics-c --archive-days 0 --lake lake-c`);
 }
 sh('cp -al spool-c spool-d && cp -al lake-c lake-d && cp -r state-c state-d && cp -r metrics-c metrics-d');
 for (const s of ['c', 'd']) sh(`bsky-gen -q --events 1000 --seed 43 --start 2025-03-18T02:00:00 | handle-stream -q --spool spool-${s}`);
-measure('periodic merging a closed hour\'s three files (a compaction step, concatenated)', 'TIME periodic -q --spool spool-c --state state-c --metrics metrics-c --archive-days 0 --lake lake-c', { code: 0 }, LAKE_LIMIT_MB);
-measure('periodic merging a closed hour\'s three files (a compaction step, by DuckDB)', 'BSKY_CONCAT_MIN_ROWS=1000000000 TIME periodic -q --spool spool-d --state state-d --metrics metrics-d --archive-days 0 --lake lake-d', { code: 0 }, LAKE_LIMIT_MB);
+measure('periodic merging a closed hour\'s three files (a compaction step, coalesced)', 'TIME periodic -q --spool spool-c --state state-c --metrics metrics-c --archive-days 0 --lake lake-c', { code: 0 }, LAKE_LIMIT_MB);
+measure('periodic merging a closed hour\'s three files (a compaction step, by DuckDB)', 'BSKY_COMPACT=duckdb TIME periodic -q --spool spool-d --state state-d --metrics metrics-d --archive-days 0 --lake lake-d', { code: 0 }, LAKE_LIMIT_MB);
 sh('ls lake-c/events/date=*/hour=*/ | grep -q -- "-c.parquet$" && ls lake-d/events/date=*/hour=*/ | grep -q -- "-c.parquet$"');
+// The same events as runs of 4,096 events write them (a row group and a dictionary each; bench/short-lake.ts), three
+// files of a third of the events (400,000 rows at full size), then a later event: the step coalesces a closed hour's small row groups.
+sh(`handle-stream -q --spool spool-s < capture.ndjson && node ${join(ROOT, 'dist', 'bench', 'short-lake.js')} spool-s lake-c lake-e 4096 ${Math.ceil(events / 3)}`);
+sh('bsky-gen -q --events 1000 --seed 43 --start 2025-03-18T02:00:00 | handle-stream -q --spool spool-e');
+measure('periodic coalescing a closed hour of short runs\' files (a compaction step)', 'TIME periodic -q --spool spool-e --state state-e --metrics metrics-e --archive-days 0 --lake lake-e', { code: 0 }, LAKE_LIMIT_MB);
+sh('ls lake-e/events/date=*/hour=*/ | grep -q -- "-c.parquet$"');
 rmSync(dir, { recursive: true, force: true });
 console.log(`${events} events: ${failed === 0 ? 'every case under its limit' : `${failed} failures`}`);
 process.exit(failed === 0 ? 0 : 1);

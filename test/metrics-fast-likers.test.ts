@@ -163,3 +163,45 @@ test('fast-likers: a run cut anywhere, its state saved in columns or in the olde
   t.throws(() => bad({ users: undefined }), /fast-likers: malformed state: no active users/);
   t.end();
 });
+
+test('fast-likers: loaded users stay in columns until they like again, survive several runs untouched, and go at once after a pause', (t) => {
+  // 400 users liking for 5 minutes, a pause of an hour, 50 of them (and new ones) liking again; runs cut in three.
+  const rows: FlatRow[] = [];
+  const rnd = random(11);
+  let now = T0;
+  for (let i = 0; i < 6_000; i++) {
+    now += Math.floor(rnd() * 100_000);
+    rows.push(like(`did:plc:u${Math.floor(rnd() * 400)}`, now - (rnd() < 0.05 ? Math.floor(rnd() * 50e6) : 0)));
+  }
+  const beforePause = rows.length;
+  now += 3600e6;
+  for (let i = 0; i < 3_000; i++) {
+    now += Math.floor(rnd() * 20_000);
+    rows.push(like(`did:plc:u${Math.floor(rnd() * 50) * 9}`, now));
+  }
+  const whole = run(rows);
+  t.ok(whole.rows.length >= 2, `the data has fast likers (${whole.rows.length})`);
+  const params = parseParams({});
+  const cuts = [[2_000, 2_001, 4_000], [3_000, beforePause, beforePause + 10], [100, 5_999, beforePause + 2_000]];
+  for (const [a, b, c] of cuts) {
+    let state = run(rows.slice(0, a)).state;
+    for (const [from, to] of [[a, b], [b, c], [c, rows.length]]) {
+      const s = fastLikers.load(JSON.parse(JSON.stringify(fastLikers.save(state))), params);
+      t.equal(s.active.size, 0, `cut at ${from}: loaded users are not expanded`);
+      const fold = new Fold(new Map([[fastLikers, s]]), { strict: true });
+      for (const r of rows.slice(from, to)) fold.add(r);
+      if (from < beforePause && to > beforePause + 100) t.equal(s.loaded, undefined, `cut at ${from}: after the pause, the loaded users are gone`);
+      state = s;
+    }
+    t.deepEqual(fastLikers.result(state), whole.rows, `cuts ${a}, ${b}, ${c}: the same fast likers`);
+    t.equal(state.late, whole.late, `cuts ${a}, ${b}, ${c}: the same late count`);
+    t.deepEqual(canonical(state), canonical(whole.state), `cuts ${a}, ${b}, ${c}: the same state after (users in any order)`);
+  }
+  // One like of a loaded user expands that user alone.
+  const s = fastLikers.load(JSON.parse(JSON.stringify(fastLikers.save(run(rows.slice(0, 3_000)).state))), params);
+  const fold = new Fold(new Map([[fastLikers, s]]), { strict: true });
+  fold.add(like(rows[2_999].did!, s.watermark));
+  t.equal(s.active.size, 1, 'one user expanded');
+  t.ok(s.loaded !== undefined && s.loaded.users.length > 100, `the others stay loaded (${s.loaded?.users.length})`);
+  t.end();
+});

@@ -94,6 +94,11 @@ test('state file: a file of an older version (the lake journal after the metrics
     // By hand, pretty-printed, without the marker.
     writeFileSync(path, JSON.stringify(state, null, 2));
     t.deepEqual(readState(path), state, 'a pretty-printed file');
+    // The layout writeState gives, but UTF-8 where it writes escapes (an editor's save): read as UTF-8, not as the ASCII it expects.
+    const { metrics, ...head } = state;
+    writeFileSync(path, JSON.stringify({ ...head, metricsLast: true, metrics }) + '\n');
+    t.ok(readFileSync(path).some((b) => b >= 128), 'the file holds UTF-8 beyond ASCII');
+    t.deepEqual(readState(path), state, 'a file in two parts with UTF-8 text');
   } finally {
     cleanup();
   }

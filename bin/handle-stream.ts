@@ -51,6 +51,7 @@ const held = await takeSpool(opts.spool, spec.name).catch((err: Error) => fail(s
 if (held.kind === 'age') setInterval(() => held.lost() && fail(spec.name, `spool ${opts.spool}: lost its lock (${held.lost()!.message})`), 1000).unref();
 let spool: SpoolWriter;
 let lake: SegmentLake | undefined;
+let lakeSkipped = 0;
 try {
   lake = opts.lakeFiles ? new SegmentLake(opts.spool, (message) => process.stderr.write(`${spec.name}: ${message}\n`)) : undefined;
   // Only at a live pace: a segment published because it filled up (--rotate-bytes) means a backlog read at full speed,
@@ -61,6 +62,7 @@ try {
     if (why === 'size') backlog = true;
     else if (why === 'time') backlog = false;
     if (!backlog) lake!.add(name);
+    else lakeSkipped++;
   };
   spool = new SpoolWriter({ dir: opts.spool, rotateMs, maxBytes: opts.rotateBytes, diskFull, token: held.token, ...(lake ? { onPublish } : {}) });
 } catch (err) {
@@ -77,7 +79,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const input = inputProgress(opts.files);
-const live: StreamCounted = { counts, published: () => spool.published, diskFull: () => diskFull.waiting };
+const live: StreamCounted = {
+  counts, published: () => spool.published, diskFull: () => diskFull.waiting,
+  ...(lake ? { lake: () => ({ ...lake!.counts, skipped: lakeSkipped }) } : {}),
+};
 // Beside the spool, where periodic keeps its state: ./spool gives ./state/handle-stream.prom.
 const prom = streamProm(opts.prom ?? join(opts.spool, '..', 'state', 'handle-stream.prom'), live);
 const status = opts.status === 'always' || (opts.status === 'auto' && process.stderr.isTTY) ? statusLine(counts, input) : undefined;

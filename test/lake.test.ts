@@ -438,11 +438,13 @@ test('lake: under the free-space floor periodic keeps the metrics exact, says so
   }
   // The same folder without a floor: the reference.
   t.equal(run('periodic', ['--lake', 'lake', '-q', '--archive-days', '0'], '', { cwd: whole.dir }).code, 0);
+  const behind = (): number => Number(/^bsky_periodic_lake_segments_behind (\d+)$/m.exec(readFileSync(join(dir, 'state', 'periodic.prom'), 'utf8'))?.[1]);
   // A floor no disk reaches; --archive-days 0 would delete the segments at once, but not those the lake waits for.
   for (let i = 0; i < 2; i++) {
     const low = run('periodic', ['--lake', 'lake', '-q', '--lake-min-free', '1000000TB', '--archive-days', '0'], '', { cwd: dir });
     t.equal(low.code, 0, low.stderr);
     t.match(low.stderr, /^periodic: lake writes wait: \d+ bytes free at lake, under the floor of 1000000000000000000 \(--lake-min-free\); 2 segments wait in spool\/archive and go into the lake once space returns; the metrics stay exact\n$/);
+    t.equal(behind(), 2, 'periodic.prom: 2 segments behind');
   }
   const archived = readdirSync(join(dir, 'spool', 'archive')).flatMap((d) => readdirSync(join(dir, 'spool', 'archive', d)));
   t.equal(archived.length, 2, 'the two waiting segments are kept in the archive');
@@ -451,6 +453,7 @@ test('lake: under the free-space floor periodic keeps the metrics exact, says so
   const back = run('periodic', ['--lake', 'lake', '-q', '--lake-min-free', '0', '--archive-days', '0'], '', { cwd: dir });
   t.equal(back.code, 0, back.stderr);
   t.match(back.stderr, /lake writes resume: 2 segments that waited go into the lake/);
+  t.equal(behind(), 0, 'periodic.prom: none behind');
   t.deepEqual(await lakeKeys(dir), await lakeKeys(whole.dir), 'every event in the lake exactly once after all');
   t.notOk(existsSync(join(dir, 'spool', 'archive')) && readdirSync(join(dir, 'spool', 'archive')).some((d) => readdirSync(join(dir, 'spool', 'archive', d)).length), 'and the archive is pruned as --archive-days says once they are in');
   t.equal(metrics(dir), metrics(whole.dir), 'the metrics unchanged');

@@ -6,6 +6,7 @@ import { chunks, genLines, LAKE_KEY, lakeQuery, spooledKeys } from './lake-fixtu
 import { IS_ROOT, mountTmpfs } from './mounts.js';
 import { setConstant } from '../lib/lake/concat.js';
 import { walk } from '../lib/lake/layout.js';
+import { readTotals, sampleKey } from '../lib/ops/prom.js';
 import { feedSegments, LakeRows } from '../lib/lake/rows.js';
 
 // handle-stream writes each published segment's lake rows beside it (lib/lake/segment-lake.ts); periodic moves them in.
@@ -64,6 +65,11 @@ test('segment lake: handle-stream writes each segment\'s rows beside it; periodi
   spool(backlog, [chunks(lines, 3)[0]], ['--rotate-bytes', '40000']);
   t.ok(readdirSync(join(backlog, 'spool')).filter((f) => f.startsWith('seg-')).length >= 3, 'a backlog of segments');
   t.deepEqual(spoolLake(backlog), [], 'none of them has files');
+  // handle-stream.prom counts them, over its runs.
+  const lakeCount = (d: string, outcome: string): number | undefined => readTotals(join(d, 'state', 'handle-stream.prom')).get(sampleKey('bsky_handle_stream_lake_segments_total', { outcome }));
+  t.deepEqual(['written', 'failed', 'skipped'].map((o) => lakeCount(look, o)), [3, 0, 0], 'handle-stream.prom: 3 segments\' files written over three runs');
+  const published = readdirSync(join(backlog, 'spool')).filter((f) => f.startsWith('seg-')).length;
+  t.deepEqual(['written', 'failed', 'skipped'].map((o) => lakeCount(backlog, o)), [0, 0, published], `the backlog's ${published} segments counted as skipped`);
   const files = walk(join(look, 'spool', 'lake', segs[0]));
   t.ok(files.length > 0 && files.every((f) => /^date=\d{4}-\d{2}-\d{2}\/hour=\d{1,2}\/part-\d+\.parquet$/.test(f)), `in hour partitions: ${files.join(' ')}`);
   t.notOk(existsSync(join(look, 'spool', 'lake', '.open')) && readdirSync(join(look, 'spool', 'lake', '.open')).length > 0, 'nothing half written left');
@@ -152,6 +158,33 @@ test('segment lake: what a killed handle-stream or periodic left is cleaned up, 
   t.deepEqual(readdirSync(join(dir, 'spool', 'lake')), ['.open'], 'periodic --no-lake: the folded segments\' folders, the orphan and what was put aside are deleted');
   spool(dir, parts.slice(1));
   t.deepEqual(readdirSync(join(dir, 'spool', 'lake', '.open')), [], 'handle-stream starts by emptying .open');
+  cleanup();
+  t.end();
+});
+
+test('segment lake: a segment whose files cannot be written (spool/lake a file) is left to periodic, said in one line and counted in handle-stream.prom; the thread, handle-stream and periodic carry on; every event in the lake once', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const hs = start('handle-stream', ['-q'], { cwd: dir });
+  const prom = join(dir, 'state', 'handle-stream.prom');
+  t.ok(await waitUntil(() => existsSync(prom)), 'handle-stream started');
+  // A file where the thread makes its folders: every segment's files fail (ENOTDIR).
+  writeFileSync(join(dir, 'spool', 'lake'), '');
+  let stderr = '';
+  hs.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  hs.stdin.end(Buffer.concat(lines));
+  t.equal(await exited(hs), 0, 'handle-stream carries on and ends well');
+  t.match(stderr, /^handle-stream: lake files of seg-\S+ not written \(.*ENOTDIR.*\); periodic writes its rows itself\n$/, 'one line naming the segment and the cause');
+  const totals = readTotals(prom);
+  t.deepEqual(['written', 'failed', 'skipped'].map((outcome) => totals.get(sampleKey('bsky_handle_stream_lake_segments_total', { outcome }))), [0, 1, 0], 'counted as failed');
+  // The file stays: handle-stream starts and spools all the same (saying so), periodic folds and writes the lake.
+  const again = run('handle-stream', [], Buffer.concat(genLines(500, 33, ['--start', '2025-03-17T01:00:00.000000'])), { cwd: dir });
+  t.equal(again.code, 0, 'handle-stream starts with the file there');
+  t.match(again.stderr, /^handle-stream: spool\/lake\/\.open: ENOTDIR/, 'and says so first');
+  const p = run('periodic', ['-q', '--lake', 'lake'], '', { cwd: dir });
+  t.equal(p.code, 0, p.stderr);
+  t.ok(existsSync(join(dir, 'spool', 'lake')), 'the file is left alone');
+  const keys = await lakeQuery(join(dir, 'lake'), (f) => `SELECT ${LAKE_KEY} AS k FROM ${f}`);
+  t.deepEqual(keys.map((k) => k.k as string).sort(), spooledKeys(dir), 'every spooled event once, written by periodic');
   cleanup();
   t.end();
 });

@@ -16,15 +16,16 @@ import type { SegmentDone, SegmentWork } from './segment-lake.js';
 const pool = new BufferPool();
 let chain = Promise.resolve();
 parentPort!.on('message', (work: SegmentWork) => {
-  chain = chain.then(() => write(work)).then((done) => parentPort!.postMessage(done satisfies SegmentDone));
+  // A failure is the segment's, never the thread's: the next segment is written as usual.
+  chain = chain.then(() => write(work).catch((err: Error) => ({ name: work.name, error: err.message })))
+    .then((done) => parentPort!.postMessage(done satisfies SegmentDone));
 });
 
-
 async function write(work: SegmentWork): Promise<SegmentDone> {
-  rmSync(work.out, { recursive: true, force: true });
   const rows = new LakeRows(work.out, 'part', 0, { hours: true, pool });
   let ended = false;
   try {
+    rmSync(work.out, { recursive: true, force: true });
     mkdirSync(work.out, { recursive: true });
     await feedSegments(rows, [{ path: work.path, name: work.name }]);
     const done = await rows.end();
@@ -36,7 +37,11 @@ async function write(work: SegmentWork): Promise<SegmentDone> {
     return { name: work.name, rows: done.rows };
   } catch (err) {
     if (!ended) rows.abandon();
-    rmSync(work.out, { recursive: true, force: true });
+    try {
+      rmSync(work.out, { recursive: true, force: true });
+    } catch {
+      // What made the write fail may make this fail too (spool/lake not a folder): handle-stream's next start sweeps it.
+    }
     const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     // Gone before it was read: periodic moved it out first (and wrote its rows itself).
     if ((e.code ?? e.cause?.code) === 'ENOENT' && !ended) return { name: work.name, gone: true };

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { setConstant } from './concat.js';
@@ -60,10 +60,17 @@ export class SegmentLake {
   private busy = false;
   private waiting: Array<() => void> = [];
   private lastError = '';
+  /** Segments whose files were written, and those left to periodic by a failure (the thread's death included): handle-stream.prom. */
+  readonly counts = { written: 0, failed: 0 };
 
   constructor(private readonly spool: string, private readonly warn: (message: string) => void) {
-    // A folder a killed handle-stream left half written.
-    rmSync(join(spool, SPOOL_LAKE, OPEN), { recursive: true, force: true });
+    // A folder a killed handle-stream left half written. Failing that, the stream goes on: each segment's files then fail
+    // in turn (said once, counted), and periodic writes their rows.
+    try {
+      rmSync(join(spool, SPOOL_LAKE, OPEN), { recursive: true, force: true });
+    } catch (err) {
+      warn(`${join(spool, SPOOL_LAKE, OPEN)}: ${(err as Error).message}`);
+    }
   }
 
   add(name: string): void {
@@ -103,7 +110,9 @@ export class SegmentLake {
     const w = new Worker(WORKER_URL, WRITER_OPTIONS);
     w.on('message', (m: SegmentDone) => {
       this.busy = false;
+      if (m.rows !== undefined) this.counts.written++;
       if (m.error !== undefined) {
+        this.counts.failed++;
         // Once per kind of failure (a full disk says so every segment): periodic writes those rows itself.
         if (m.error !== this.lastError) this.warn(`lake files of ${m.name} not written (${m.error}); periodic writes its rows itself`);
         this.lastError = m.error;
@@ -114,6 +123,8 @@ export class SegmentLake {
       // The thread died: the segments waiting are left to periodic; the next one published starts a new thread.
       this.warn(`the lake's writer thread failed (${err.message}); periodic writes the rows of the segments it had not written`);
       this.worker = undefined;
+      // The segment it was writing and the ones waiting.
+      this.counts.failed += (this.busy ? 1 : 0) + this.queue.length;
       this.busy = false;
       this.queue.length = 0;
       for (const resolve of this.waiting.splice(0)) resolve();
@@ -190,7 +201,8 @@ function takeFolder(from: string, to: string, aside: string): void {
  */
 export function sweepSegmentFiles(spool: string): void {
   const dir = join(spool, SPOOL_LAKE);
-  if (!existsSync(dir)) return;
+  // Something else by that name (handle-stream says so as it starts, and counts its segments' files as failed).
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
   for (const name of readdirSync(dir)) {
     if (name === OPEN || (name !== TAKEN && existsSync(join(spool, name)))) continue;
     rmSync(join(dir, name), { recursive: true, force: true });

@@ -23,6 +23,12 @@ export function periodicFamilies(s: RollupSummary, o: { seconds: number; pending
     },
   ];
   if (s.lakeBytes !== undefined) families.push({ name: 'bsky_periodic_lake_bytes', type: 'gauge', help: 'Bytes of the Parquet lake\'s files (periodic --lake).', samples: one(s.lakeBytes) });
+  if (s.lakeBehind !== undefined) {
+    families.push({
+      name: 'bsky_periodic_lake_segments_behind', type: 'gauge', samples: one(s.lakeBehind),
+      help: 'Folded segments whose rows wait for the lake (free space under --lake-min-free: kept in the archive): alert when above 0 for long.',
+    });
+  }
   // A zone-less time is read on the local clock, as it was written.
   if (s.newest) families.push({ name: 'bsky_periodic_newest_event_timestamp_seconds', type: 'gauge', help: 'Time of the newest event folded (Unix time): alert when it grows old.', samples: one(instantMs(s.newest) / 1000) });
   return families;

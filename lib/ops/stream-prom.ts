@@ -11,6 +11,8 @@ export interface StreamCounted {
   rejects?: Rejects;
   published: () => number;
   diskFull: () => boolean;
+  /** Segments by what became of their lake files (handle-stream --lake-files): written, failed, or skipped in a backlog. */
+  lake?: () => { written: number; failed: number; skipped: number };
 }
 
 /**
@@ -40,6 +42,7 @@ export function streamProm(path: string, live: StreamCounted, everyMs = 5000): {
         name: 'bsky_handle_stream_rejected_lines_total', type: 'counter', help: 'Input lines rejected (kept in the rejects file up to its cap), by kind of reason.',
         samples: reasons.size ? [...reasons].sort().map(([reason, value]) => ({ labels: { reason }, value })) : [{ labels: { reason: 'any' }, value: 0 }],
       },
+      ...(live.lake ? [lakeFamily(live.lake(), base)] : []),
       { name: 'bsky_handle_stream_disk_full', type: 'gauge', help: '1 while handle-stream waits for disk space (input paused), else 0.', samples: [{ value: live.diskFull() ? 1 : 0 }] },
       { name: 'bsky_handle_stream_start_timestamp_seconds', type: 'gauge', help: 'When this handle-stream started (Unix time).', samples: [{ value: Math.round(started / 1000) }] },
     ];
@@ -62,5 +65,15 @@ export function streamProm(path: string, live: StreamCounted, everyMs = 5000): {
       clearInterval(timer);
       write();
     },
+  };
+}
+
+/** Segments by what became of their lake files; counted on from an earlier run's file, as the other totals. */
+function lakeFamily(n: { written: number; failed: number; skipped: number }, base: (name: string, labels?: Record<string, string>) => number): PromFamily {
+  const name = 'bsky_handle_stream_lake_segments_total';
+  return {
+    name, type: 'counter',
+    help: 'Published segments by what became of their lake files: written (periodic moves them in), failed or skipped in a backlog (periodic writes those rows itself).',
+    samples: (['written', 'failed', 'skipped'] as const).map((outcome) => ({ labels: { outcome }, value: base(name, { outcome }) + n[outcome] })),
   };
 }

@@ -74,6 +74,8 @@ export interface RollupSummary {
   files: number;
   /** Bytes of the lake's files, when there is a lake. */
   lakeBytes?: number;
+  /** Segments folded whose rows still wait for the lake (below the free-space floor: they stay in the archive). */
+  lakeBehind?: number;
 }
 
 /**
@@ -183,7 +185,7 @@ export async function rollup(opts: RollupOptions): Promise<RollupSummary | { bus
       segments: fresh.length, events, rejected: rejects.count, totalEvents: next.events, newest: next.newest, files: opts.metrics.length,
       totals: { segments: next.segments, rejected: next.rejected, rejectedBy: next.rejectedBy, late: lateOf(next.metrics) },
       rows: Object.fromEntries(opts.metrics.map((m) => [m.file(opts.params), m.result(states.get(m)).length])),
-      ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir) } : {}),
+      ...(lake ? { lakeBytes: lakeBytes(lake.opts.dir), lakeBehind: keep.size } : {}),
     };
   } finally {
     await lakeCleanup();

@@ -92,6 +92,13 @@ export function report(results: Results, info: RunInfo): string {
       ratio: h === 0 ? undefined : vs(r, 'refresh-0'), target: isTop ? '<= 1.3x' : undefined, ok: isTop && r !== undefined ? r <= 1.3 : undefined,
     });
     if (isTop && r !== undefined) checks.push([`refresh: periodic with ${n(h)} events of history within 1.3x of no history (${x2(r)})`, r <= 1.3]);
+    const live = ratio(get(`refresh-live-${h}`), get('refresh-0'));
+    if (isTop && get(`refresh-live-${h}`)) {
+      add(`refresh-live-${h}`, `the same, the new events continuing the history (live: its state still in use)`, get(`refresh-live-${h}`), info.newEvents, {
+        ratio: vs(live, 'refresh-0'), target: '<= 1.3x', ok: live === undefined ? undefined : live <= 1.3,
+      });
+      if (live !== undefined) checks.push([`refresh: a live refresh (new events continuing ${n(h)} events of history) within 1.3x of no history (${x2(live)})`, live <= 1.3]);
+    }
   }
   for (const h of info.history) {
     const r = ratio(get(`duckdb-${h}`), get(`refresh-${h}`));

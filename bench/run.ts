@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,9 @@ const record = (name: string, s: Sample): void => {
 
 /** A seeded capture of `events` events, generated once and kept. */
 function capture(events: number, seed: number, start = '2025-03-16T12:00:00.000000'): string {
-  const path = join(OUT, `cap-${events}-s${seed}-${start.slice(0, 13)}.ndjson`);
+  // On the hour: named by the hour, as the cached captures are; otherwise by the whole start.
+  const tag = start.endsWith(':00:00.000000') ? start.slice(0, 13) : start.replace(/[-:.]/g, '');
+  const path = join(OUT, `cap-${events}-s${seed}-${tag}.ndjson`);
   if (existsSync(path)) return path;
   log(`generating ${events} events (seed ${seed})`);
   step([join(BIN, 'bsky-gen'), '-q', '--events', String(events), '--seed', String(seed), '--start', start, '--dup-rate', '0.001'], { stdout: `${path}.part` });
@@ -175,6 +177,21 @@ if (CASES.has('refresh') || CASES.has('duckdb')) {
   const newPlain = newSpool(false);
   const newLake = CASES.has('lake') ? newSpool(true) : undefined;
   const hists = HISTORY.map((h) => ({ events: h, dir: history(h, () => capture(h, 1)) }));
+  // A live refresh: the new events continue the largest history a second after its newest event (the new events above
+  // come on a later day, after a pause: every state entry of the history has expired by then).
+  const top = hists.find((h) => h.events === Math.max(...HISTORY) && h.events > 0);
+  const liveSpool = top && CASES.has('refresh') ? ((): string => {
+    const newest = (JSON.parse(readFileSync(join(top.dir, 'state', 'periodic.json'), 'utf8')) as { newest: string }).newest;
+    const start = new Date(Date.parse(`${newest.slice(0, 23)}Z`) + 1000).toISOString().replace('Z', '000');
+    const dir = join(OUT, `new-${NEW}-live-${top.events}-spool`);
+    if (!existsSync(join(dir, 'done'))) {
+      rmSync(dir, { recursive: true, force: true });
+      step([join(BIN, 'handle-stream'), '-q', '--status', 'never', '--no-lake-files', '--spool', `${dir}.part`], { stdin: capture(NEW, 2, start) });
+      writeFileSync(join(`${dir}.part`, 'done'), '');
+      renameSync(`${dir}.part`, dir);
+    }
+    return dir;
+  })() : undefined;
   for (let rep = 0; rep < REPS; rep++) {
     for (const h of hists) {
       if (CASES.has('refresh')) {
@@ -186,6 +203,14 @@ if (CASES.has('refresh') || CASES.has('duckdb')) {
         // The lake too: periodic only renames files in and unlinks them (compaction), never writes into one.
         for (const f of readdirSync(newPlain)) if (f.startsWith('seg-')) step(['ln', join(newPlain, f), join(d.spool, f)]);
         record(`refresh-${h.events}`, measure([periodic(d)]));
+        if (liveSpool && h === top) {
+          const l = fresh(join(WORK, 'refresh'));
+          step(['cp', '-al', join(h.dir, 'spool'), l.spool]);
+          cpSync(join(h.dir, 'state'), l.state, { recursive: true });
+          cpSync(join(h.dir, 'metrics'), l.metrics, { recursive: true });
+          for (const f of readdirSync(liveSpool)) if (f.startsWith('seg-')) step(['ln', join(liveSpool, f), join(l.spool, f)]);
+          record(`refresh-live-${h.events}`, measure([periodic(l)]));
+        }
         if (CASES.has('lake')) {
           const n = fresh(join(WORK, 'refresh'));
           step(['cp', '-al', join(h.dir, 'spool'), n.spool]);

@@ -39,6 +39,9 @@ test('state file: written with the metrics last, read in two steps (the bookkeep
     const text = readFileSync(path, 'utf8');
     t.ok(text.indexOf('"metrics":') > text.indexOf('"lake":'), 'metrics come after the lake journal in the file');
     t.ok([...readFileSync(path)].every((b) => b < 128), 'the file is ASCII');
+    const { metrics: m, ...h } = state;
+    t.ok(readFileSync(path).equals(asciiLine(JSON.stringify({ ...h, metricsLast: true, metrics: m }))), 'byte for byte one JSON.stringify of the whole, escaped');
+    t.ok(asciiLine('a', 'é', '', '😀b').equals(asciiLine('aé😀b')), 'asciiLine: parts written one after another');
     t.ok(text.includes('"\\u65e5\\u672c\\u8a9e"') && text.includes('"\\ud83d\\ude00"'), 'other characters as JSON escapes');
     const file = openState(path);
     const { metrics, ...head } = state;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fail, parseArgs, quietOnBrokenPipe, usageError, type ToolSpec } from '../lib/cli/tool.js';
 import { toCsv } from '../lib/csv/csv-lines.js';
 import { openDuck } from '../lib/lake/duck.js';
+import { takeDuck } from '../lib/lake/duck-prewarm.js';
 import { checkLake, defineStopwords, defineViews, NoLake } from '../lib/lake/session.js';
 
 const spec: ToolSpec = {
@@ -44,7 +45,8 @@ try {
   if (err instanceof NoLake) fail(spec.name, err.message);
   throw err;
 }
-const { db, close } = await openDuck();
+// Opened by the launcher while this bundle loaded (lib/lake/duck-prewarm.ts), or now.
+const { db, close } = await (takeDuck() ?? openDuck());
 let rows = 0;
 try {
   await defineViews(db, opts.lake);

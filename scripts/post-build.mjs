@@ -20,6 +20,8 @@ entryPoints['lake-worker'] = 'dist/lib/lake/lake-worker.js';
 entryPoints['segment-lake-worker'] = 'dist/lib/lake/segment-lake-worker.js';
 // And the module periodic's launcher uses to start that worker before it loads periodic's bundle (lib/lake/prewarm.ts).
 entryPoints['lake-prewarm'] = 'dist/lib/lake/prewarm.js';
+// And the one bsky-sql's launcher uses to open DuckDB before it loads bsky-sql's bundle (lib/lake/duck-prewarm.ts).
+entryPoints['duck-prewarm'] = 'dist/lib/lake/duck-prewarm.js';
 /** The commands import DuckDB's API from its own bundle (below), not from node_modules. */
 const duckApiExternal = {
   name: 'duckdb-api',

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ndjson, ROOT, run, tempDir } from './helpers.js';
 import { boundaryLines, chunks, genLines } from './lake-fixtures.js';
+import { prewarmDuck, takeDuck } from '../lib/lake/duck-prewarm.js';
 
 /** A folder with a spool, state, metrics and lake made from `lines` in `parts` runs. */
 function rolled(lines: Buffer[], parts: number): { dir: string; cleanup: () => void } {
@@ -150,5 +151,18 @@ test('bsky-sql: the boundary cases exercise the metrics (fast likers at exactly 
   writeFileSync(join(dir, 'q.sql'), "CREATE TEMP TABLE t AS SELECT 1 AS x;\nSELECT x + 1 AS y FROM t;\n");
   t.equal(run('bsky-sql', ['-q', '--file', 'q.sql'], '', { cwd: dir }).stdout, '{"y":2}\n', 'several statements: the last one\'s rows');
   cleanup();
+  t.end();
+});
+
+test('bsky-sql: the DuckDB its launcher opens early is taken once, and works; none to take without it', async (t) => {
+  t.equal(takeDuck(), undefined, 'none before');
+  prewarmDuck();
+  const opening = takeDuck();
+  t.ok(opening !== undefined, 'taken');
+  t.equal(takeDuck(), undefined, 'once');
+  const { db, close } = await opening!;
+  const r = await db.runAndReadAll('SELECT 42 AS n');
+  t.deepEqual(r.getRowObjects(), [{ n: 42 }], 'a query runs');
+  close();
   t.end();
 });

@@ -76,6 +76,27 @@ test('periodic\'s launcher runs a build made before its lake writer was started 
   t.end();
 });
 
+test('bsky-sql\'s launcher runs a build made before it opened DuckDB early (no duck-prewarm.js): bsky-sql opens it itself', (t) => {
+  const { dir, cleanup } = tempDir();
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'dist', 'bundle', 'bin'), { recursive: true });
+  copyFileSync(join(ROOT, 'bin', 'bsky-sql'), join(dir, 'bin', 'bsky-sql'));
+  for (const f of readdirSync(join(ROOT, 'dist', 'bundle', 'bin'))) {
+    if (f !== 'duck-prewarm.js') copyFileSync(join(ROOT, 'dist', 'bundle', 'bin', f), join(dir, 'dist', 'bundle', 'bin', f));
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  t.equal(sh('bsky-gen -q --events 2000 --seed 3 | handle-stream -q && periodic -q', { cwd: work }).code, 0, 'a lake');
+  for (const bin of [join(dir, 'bin', 'bsky-sql'), join(ROOT, 'bin', 'bsky-sql')]) {
+    const r = spawnSync(bin, ['-q', 'SELECT count(*) AS n FROM events'], { cwd: work, env: ENV, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+    t.equal(r.status, 0, `${bin}: exit 0 ${r.stderr}`);
+    t.match(r.stdout, /^\{"n":\d+\}\n$/, `${bin}: the row`);
+  }
+  cleanup();
+  t.end();
+});
+
 test('npm pack gives a package that npm install -g puts on PATH, and the main job runs from any folder', (t) => {
   const { dir, cleanup } = tempDir();
   const status = (): string => sh('git status --porcelain --untracked-files=all').stdout;
